@@ -1,0 +1,47 @@
+# The two commands of the README's quick start:
+#   make lab    install (once) and open the course in JupyterLab
+#   make test   install the test tools (once) and run the whole test suite (lint, unit, notebooks, browser)
+# Each target builds its own virtual environment in .venv, so either one works first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: lab test lint bench data clean help
+
+help:
+	@echo "make lab    - open the course in JupyterLab (installs into $(VENV) on first use)"
+	@echo "make test   - lint + unit tests + every notebook under nbval + the browser test"
+	@echo "make bench  - run the benchmarks and write benchmarks/results.md"
+	@echo "make data   - download full MNIST into the cache (run once before an offline workshop)"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "Python 3.10 or newer is needed; found: $$($(PYTHON) --version)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# One stamp file per set of extras: re-installs when pyproject.toml changes.
+$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[$*]"
+	@touch $@
+
+lab: $(VENV)/.installed-lab
+	$(BIN)/jupyter lab notebooks/00_index.ipynb
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check helpers tests solutions benchmarks notebooks
+
+test: lint
+	$(BIN)/python -m pytest -n 2 --dist loadscope \
+		--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks
+
+data: $(VENV)/.installed-lab
+	$(BIN)/python -m helpers.data --download
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,0 +1,166 @@
+"""The gradient-descent runner: iterate, keep the whole trajectory, and say what happened.
+
+    x_{t+1} = x_t − lr · ∇f(x_t)
+
+``run_gd`` is that loop and nothing else. ``minimize`` runs the same loop with any optimizer of
+``helpers.optim`` (momentum, Nesterov, RMSProp, Adam), so the notebooks can put them side by side.
+
+Both return a ``Trajectory``: every iterate, every loss, and a verdict a learner can read:
+
+- ``"converged"``   the loss came within ``tol`` of the minimum (``converged_at`` says when);
+- ``"converging"``  the loss is falling but has not got there in ``num_steps`` steps;
+- ``"oscillating"`` the loss neither falls nor grows: the iterate bounces between the walls;
+- ``"diverging"``   the loss grows, but has not yet blown up;
+- ``"diverged"``    the loss grew past ``blowup`` times its start (or overflowed): the run stopped
+  there, without a flood of overflow warnings (``diverged_at`` says at which step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .validate import check_int, check_lr, check_positive_number
+
+STATUSES = ("converged", "converging", "oscillating", "diverging", "diverged")
+
+
+@dataclass
+class Trajectory:
+    """What a run of gradient descent did.
+
+    xs: (T+1, *x0.shape) iterates x_0 … x_T (T < num_steps when the run diverged).
+    losses: (T+1,) f(x_t) at each iterate.
+    """
+
+    xs: np.ndarray
+    losses: np.ndarray
+    status: str
+    message: str
+    diverged_at: int | None = None
+    converged_at: int | None = None
+
+    @property
+    def num_steps(self) -> int:
+        """Steps actually taken (T)."""
+        return len(self.xs) - 1
+
+    @property
+    def x_final(self) -> np.ndarray:
+        return self.xs[-1]
+
+
+def run_gd(objective, x0, lr, num_steps, *, tol: float = 1e-10, blowup: float = 1e6):
+    """Plain gradient descent on ``objective`` from ``x0``: x ← x − lr·∇f(x), ``num_steps`` times.
+
+    objective: has ``f(x)`` and ``grad(x)`` (see ``helpers.objectives``).
+    x0: a float (1-D objectives) or an array of shape (d,).
+    Returns a ``Trajectory`` with iterates of shape (T+1, *x0.shape).
+    """
+    lr = check_lr(lr)
+
+    def gd_step(x):
+        return x - lr * objective.grad(x)
+
+    return _iterate(objective, x0, gd_step, num_steps, tol=tol, blowup=blowup, lr=lr)
+
+
+def minimize(
+    objective,
+    x0,
+    optimizer: str = "gd",
+    lr: float = 0.1,
+    num_steps: int = 100,
+    *,
+    tol: float = 1e-10,
+    blowup: float = 1e6,
+    **hyper,
+):
+    """Run ``num_steps`` steps of ``optimizer`` on ``objective`` from ``x0``.
+
+    optimizer: "gd" (plain GD, same as ``run_gd``), or any name ``helpers.optim.make_optimizer``
+    knows ("sgd", "momentum", "nesterov", "rmsprop", "adam"); ``hyper`` passes its
+    hyperparameters (``momentum=0.9``, ``betas=(0.9, 0.999)``, ...).
+    Returns a ``Trajectory``.
+    """
+    if optimizer == "gd":
+        if hyper:
+            raise ValueError(f"optimizer 'gd' takes no hyperparameters; got {sorted(hyper)}")
+        return run_gd(objective, x0, lr, num_steps, tol=tol, blowup=blowup)
+    from .optim import make_optimizer  # here, so that gd.py stands on its own for notebook 01
+
+    lr = check_lr(lr)
+    x = np.array(x0, dtype=float)  # the optimizer updates this array in place
+    g = np.zeros_like(x)
+    opt = make_optimizer(optimizer, [(x, g)], lr=lr, **hyper)
+
+    def opt_step(x_current):
+        g[...] = objective.grad(x)
+        opt.step()
+        return x.copy()
+
+    return _iterate(objective, x, opt_step, num_steps, tol=tol, blowup=blowup, lr=lr)
+
+
+def _iterate(objective, x0, step, num_steps, *, tol, blowup, lr):
+    """Apply ``step`` up to ``num_steps`` times, stopping early if the loss blows up."""
+    num_steps = check_int("num_steps", num_steps, low=0)
+    tol = check_positive_number("tol", tol)
+    x = np.array(x0, dtype=float)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"x0 must be finite; got {x0!r}")
+    f_min = getattr(objective, "f_min", 0.0)
+    xs, losses = [x.copy()], [float(objective.f(x))]
+    gap0 = losses[0] - f_min
+    limit = blowup * max(gap0, 1.0)
+    diverged_at = converged_at = None
+    if gap0 <= tol:
+        converged_at = 0
+    # Overflow is expected when lr is too large: we detect it and stop, so silence numpy's warnings.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(1, num_steps + 1):
+            x = step(x)
+            loss = float(objective.f(x))
+            if not (np.all(np.isfinite(x)) and np.isfinite(loss)) or loss - f_min > limit:
+                diverged_at = t
+                break
+            xs.append(np.array(x, dtype=float))
+            losses.append(loss)
+            if converged_at is None and loss - f_min <= tol:
+                converged_at = t
+    xs, losses = np.array(xs), np.array(losses)
+    status, message = _verdict(losses - f_min, diverged_at, converged_at, tol, blowup, lr)
+    return Trajectory(xs, losses, status, message, diverged_at, converged_at)
+
+
+def _verdict(gaps, diverged_at, converged_at, tol, blowup, lr):
+    """Name what happened from the loss gaps f(x_t) − f_min, t = 0 … T."""
+    start, end, T = gaps[0], gaps[-1], len(gaps) - 1
+    if diverged_at is not None:
+        return "diverged", (
+            f"Diverged after {diverged_at} steps: the loss grew past {blowup:g}× its starting "
+            f"value, so the run was stopped. The learning rate {lr:g} is too large here."
+        )
+    if converged_at is not None and end <= tol:
+        steps = "step" if converged_at == 1 else "steps"
+        return "converged", (
+            f"Converged in {converged_at} {steps}: loss within {tol:g} of the minimum."
+        )
+    if T == 0:
+        return "converging", "No steps taken yet."
+    half = gaps[T // 2]  # compare the end with the middle: what is the loss doing lately?
+    if end > half * (1 + 1e-6) and end > start:
+        return "diverging", (
+            f"Diverging: the loss grew from {start:.3g} to {end:.3g} in {T} steps "
+            f"(lr {lr:g} is too large); it will keep growing."
+        )
+    if end < half * (1 - 1e-6):
+        return "converging", (
+            f"Still converging after {T} steps: the loss fell from {start:.3g} to {end:.3g}. "
+            "More steps, or a larger learning rate, would get closer."
+        )
+    return "oscillating", (
+        f"Oscillating: after {T} steps the loss is {end:.3g}, neither shrinking nor growing "
+        f"(it started at {start:.3g})."
+    )

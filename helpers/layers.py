@@ -1,0 +1,235 @@
+"""Layers of a neural network, each with a forward and a backward pass, in plain numpy.
+
+Rows are examples: a batch ``X`` has shape ``(n_examples, n_features)`` and a ``Linear`` layer
+computes ``Y = X @ W + b``. ``forward(X)`` keeps what the backward pass needs; ``backward(dY)``
+takes dL/dY (same shape as Y), writes dL/dparameter into ``grads`` and returns dL/dX.
+
+Written for reading, not for speed; still, the hot path allocates little and never loops over
+examples. One difference from PyTorch: ``backward`` *overwrites* ``grads`` instead of adding to
+them, so there is nothing to reset between steps (``zero_grad`` exists for symmetry).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from helpers.batches import as_rng
+from helpers.validate import check_choice, check_int
+
+DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+def check_dtype(dtype) -> type:
+    """Return ``np.float32`` or ``np.float64``; the only dtypes the layers work in."""
+    try:
+        name = None if dtype is None else np.dtype(dtype).name
+    except TypeError:
+        name = None
+    if name not in DTYPES:
+        raise ValueError(f"dtype must be np.float32 or np.float64; got {dtype!r}")
+    return DTYPES[name]
+
+
+class Layer:
+    """Base class: ``params`` and ``grads`` are dicts with the same keys and shapes."""
+
+    def __init__(self):
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Y = layer(X); remembers what ``backward`` needs."""
+        raise NotImplementedError
+
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """Given dL/dY, fill ``grads`` with dL/dparameters and return dL/dX."""
+        raise NotImplementedError
+
+    def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The (parameter, gradient) pairs an optimizer updates, as the same array objects."""
+        return [(self.params[name], self.grads[name]) for name in self.params]
+
+    def zero_grad(self) -> None:
+        """Set every gradient to 0 (in place)."""
+        for grad in self.grads.values():
+            grad.fill(0)
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        return self.forward(X)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Linear(Layer):
+    """Fully connected layer Y = X W + b.
+
+    n_in, n_out: numbers of input and output features. W has shape (n_in, n_out), b (n_out,),
+    both drawn from U(-1/sqrt(n_in), 1/sqrt(n_in)) as in PyTorch's nn.Linear.
+    rng: numpy Generator or integer seed (None means seed 0, so models are reproducible).
+    """
+
+    def __init__(self, n_in: int, n_out: int, *, rng=None, dtype=np.float32):
+        super().__init__()
+        n_in = check_int("n_in", n_in, low=1)
+        n_out = check_int("n_out", n_out, low=1)
+        dtype = check_dtype(dtype)
+        rng = as_rng(0 if rng is None else rng)
+        bound = 1.0 / np.sqrt(n_in)
+        self.params["W"] = rng.uniform(-bound, bound, size=(n_in, n_out)).astype(dtype)
+        self.params["b"] = rng.uniform(-bound, bound, size=n_out).astype(dtype)
+        self.grads["W"] = np.zeros_like(self.params["W"])
+        self.grads["b"] = np.zeros_like(self.params["b"])
+        self.X = None
+
+    @property
+    def n_in(self) -> int:
+        return self.params["W"].shape[0]
+
+    @property
+    def n_out(self) -> int:
+        return self.params["W"].shape[1]
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """X (B, n_in) -> Y (B, n_out)."""
+        self.X = X
+        try:
+            Y = X @ self.params["W"]  # Y = X W ...
+        except ValueError:  # numpy's message for a shape mismatch is hard to read
+            raise ValueError(
+                f"X must have shape (n_examples, {self.n_in}) for {self!r}; "
+                f"got X.shape={np.shape(X)} (W has shape {self.params['W'].shape})"
+            ) from None
+        Y += self.params["b"]  # ... + b, added to every row
+        return Y
+
+    def backward(self, dY: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+        """dY (B, n_out) -> dX (B, n_in); fills grads["W"] and grads["b"].
+
+        input_grad=False skips dX (returns None): the first layer of a network does not need
+        the gradient with respect to the data, and computing it costs as much as dW.
+        """
+        np.matmul(self.X.T, dY, out=self.grads["W"])  # dW = X^T dY
+        np.sum(dY, axis=0, out=self.grads["b"])  # db = sum of dY over the examples
+        if input_grad:
+            return dY @ self.params["W"].T  # dX = dY W^T
+        return None
+
+    def __repr__(self) -> str:
+        return f"Linear({self.n_in}, {self.n_out})"
+
+
+class ReLU(Layer):
+    """Y = max(X, 0), elementwise; dY/dX is 1 where X > 0 and 0 elsewhere."""
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """X (B, n) -> Y (B, n)."""
+        self.mask = X > 0
+        return np.where(self.mask, X, 0)
+
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """dY (B, n) -> dX (B, n)."""
+        return np.where(self.mask, dY, 0)  # dX = dY * 1[X > 0]
+
+
+class Sigmoid(Layer):
+    """Y = 1 / (1 + exp(-X)), elementwise; dY/dX = Y (1 - Y)."""
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """X (B, n) -> Y (B, n), computed without overflow for any X."""
+        e = np.exp(-np.abs(X))  # in (0, 1]: exp never overflows
+        # sigmoid(x) = 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) for x < 0
+        self.Y = np.where(X >= 0, 1, e) / (1 + e)
+        return self.Y
+
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """dY (B, n) -> dX (B, n)."""
+        return dY * self.Y * (1 - self.Y)  # dX = dY * s (1 - s)
+
+
+class Tanh(Layer):
+    """Y = tanh(X), elementwise; dY/dX = 1 - Y^2."""
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """X (B, n) -> Y (B, n)."""
+        self.Y = np.tanh(X)
+        return self.Y
+
+    def backward(self, dY: np.ndarray) -> np.ndarray:
+        """dY (B, n) -> dX (B, n)."""
+        return dY * (1 - self.Y * self.Y)  # dX = dY * (1 - tanh^2)
+
+
+ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
+
+
+class Sequential(Layer):
+    """Layers applied one after the other; backward runs them in reverse (the chain rule).
+
+    ``params`` and ``grads`` are named "<i>.<name>" after the layer's position, e.g. "0.W".
+    """
+
+    def __init__(self, *layers: Layer):
+        super().__init__()
+        if not layers:
+            raise ValueError("Sequential needs at least one layer; got none")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(
+                    f"layers must be Layer objects (Linear, ReLU, ...); "
+                    f"layer {i} is {layer!r} ({type(layer).__name__})"
+                )
+        self.layers = list(layers)
+        for i, layer in enumerate(self.layers):
+            for name in layer.params:
+                self.params[f"{i}.{name}"] = layer.params[name]
+                self.grads[f"{i}.{name}"] = layer.grads[name]
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """X (B, n_in) -> output of the last layer."""
+        for layer in self.layers:
+            X = layer.forward(X)
+        return X
+
+    def backward(self, dY: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+        """dL/d(output) -> dL/dX; every layer fills its grads on the way back.
+
+        input_grad=False lets a first Linear layer skip dL/dX (returns None then).
+        """
+        for layer in reversed(self.layers[1:]):
+            dY = layer.backward(dY)
+        first = self.layers[0]
+        if not input_grad and isinstance(first, (Linear, Sequential)):
+            return first.backward(dY, input_grad=False)
+        return first.backward(dY)
+
+    def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """All layers' (parameter, gradient) pairs, first layer first."""
+        return [pair for layer in self.layers for pair in layer.parameters()]
+
+    def zero_grad(self) -> None:
+        for layer in self.layers:
+            layer.zero_grad()
+
+    def __repr__(self) -> str:
+        lines = [f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers)]
+        return "Sequential(\n" + "\n".join(lines) + "\n)"
+
+
+def mlp(sizes, activation: str = "relu", *, seed=0, dtype=np.float32) -> Sequential:
+    """A multilayer perceptron: Linear layers with an activation between them (none at the end).
+
+    sizes: layer widths [n_in, hidden..., n_out], e.g. [784, 128, 10] (at least two numbers);
+    activation: "relu", "sigmoid" or "tanh"; seed: integer seed or Generator for the weights.
+    """
+    sizes = list(sizes) if np.iterable(sizes) else sizes
+    if not isinstance(sizes, list) or len(sizes) < 2:
+        raise ValueError(f"sizes must list at least two layer widths, e.g. [784, 128, 10]; "
+                         f"got {sizes!r}")
+    sizes = [check_int(f"sizes[{i}]", n, low=1) for i, n in enumerate(sizes)]
+    activation = check_choice("activation", activation, ACTIVATIONS)
+    rng = as_rng(seed, "seed")
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        layers += [Linear(n_in, n_out, rng=rng, dtype=dtype), ACTIVATIONS[activation]()]
+    return Sequential(*layers[:-1])

@@ -1,0 +1,106 @@
+"""Loss functions with their gradients, plus softmax and accuracy.
+
+A loss object works like a layer at the end of the network: ``loss = loss_fn.forward(y_hat, y)``
+returns a Python float (the mean over the batch) and keeps what ``loss_fn.backward()`` needs to
+return dL/dy_hat, which has the shape of ``y_hat``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from helpers.validate import check_array, check_same_length
+
+
+class MSELoss:
+    """Mean squared error L = mean((y_hat - y)^2) over all elements (the seeds' eq. 5)."""
+
+    def forward(self, y_hat: np.ndarray, y: np.ndarray) -> float:
+        """y_hat, y: arrays of the same shape, e.g. (n_examples, n_outputs) -> loss (float)."""
+        if np.shape(y_hat) != np.shape(y):  # broadcasting (n, 1) against (n,) would give (n, n)
+            raise ValueError(
+                f"y_hat and y must have the same shape; got y_hat.shape={np.shape(y_hat)} and "
+                f"y.shape={np.shape(y)} (reshape y, e.g. y.reshape(-1, 1))"
+            )
+        self.diff = y_hat - y
+        return float(np.mean(self.diff * self.diff))
+
+    def backward(self) -> np.ndarray:
+        """dL/dy_hat = 2 (y_hat - y) / size, same shape as y_hat."""
+        return self.diff * (2 / self.diff.size)
+
+    def __repr__(self) -> str:
+        return "MSELoss()"
+
+
+class SoftmaxCrossEntropy:
+    """Softmax followed by cross-entropy, in one numerically stable step.
+
+    For logits z (one row per example) and the true class y of each row:
+        L = mean_i [ log(sum_j exp(z_ij)) - z_{i, y_i} ]
+    computed with the log-sum-exp shift (subtract each row's maximum first), so logits of any
+    size, even 1e4, give a finite loss and gradient.
+    """
+
+    def forward(self, logits: np.ndarray, y: np.ndarray) -> float:
+        """logits (n, k) floats, y (n,) integer labels in 0..k-1 -> mean loss (float)."""
+        logits, y = _check_logits_labels(logits, y)
+        z = logits - logits.max(axis=1, keepdims=True)  # shift: softmax is unchanged, exp <= 1
+        exp_z = np.exp(z)
+        sum_exp = exp_z.sum(axis=1)  # >= 1, because the largest shifted logit is exp(0) = 1
+        rows = np.arange(len(y))
+        try:
+            z_true = z[rows, y]  # z_{i, y_i}: the logit of the true class
+        except IndexError:
+            raise ValueError(
+                f"y must hold class labels from 0 to {logits.shape[1] - 1}; "
+                f"got labels from {y.min()} to {y.max()}"
+            ) from None
+        self.probs = exp_z / sum_exp[:, None]  # softmax, kept for backward
+        self.y, self.rows = y, rows
+        return float(np.mean(np.log(sum_exp) - z_true))
+
+    def backward(self) -> np.ndarray:
+        """dL/dlogits = (softmax(logits) - onehot(y)) / n, shape (n, k)."""
+        dlogits = self.probs.copy()
+        dlogits[self.rows, self.y] -= 1  # p - onehot(y)
+        dlogits /= len(self.y)  # the loss is a mean over n examples
+        return dlogits
+
+    def __repr__(self) -> str:
+        return "SoftmaxCrossEntropy()"
+
+
+def _check_logits_labels(logits, y) -> tuple[np.ndarray, np.ndarray]:
+    """Cheap checks (no pass over the data): logits 2-D, y 1-D integers, same length."""
+    logits = np.asarray(logits)
+    y = np.asarray(y)
+    if logits.ndim != 2:
+        raise ValueError(
+            f"logits must have shape (n_examples, n_classes); got shape {logits.shape}"
+        )
+    if y.ndim != 1 or y.dtype.kind not in "iu":
+        raise TypeError(
+            f"y must be a 1-D array of integer class labels; got shape {y.shape}, "
+            f"dtype {y.dtype}"
+        )
+    check_same_length(logits, y, ("logits", "y"))
+    return logits, y
+
+
+def softmax(logits) -> np.ndarray:
+    """Probabilities exp(z) / sum(exp(z)) along the last axis; same shape as logits, stable."""
+    logits = check_array("logits", logits, finite=False)
+    z = logits - logits.max(axis=-1, keepdims=True)  # shift so that exp cannot overflow
+    exp_z = np.exp(z)
+    return exp_z / exp_z.sum(axis=-1, keepdims=True)
+
+
+def accuracy(logits_or_probs, y) -> float:
+    """Fraction of rows whose largest entry is at the true class y.
+
+    logits_or_probs: (n, k), logits or probabilities (the argmax is the same); y: (n,) labels.
+    Returns a float from 0 to 1.
+    """
+    scores, y = _check_logits_labels(logits_or_probs, y)
+    return float(np.mean(scores.argmax(axis=1) == y))

@@ -1,0 +1,224 @@
+"""Objective functions with their gradients: the landscapes the notebooks descend.
+
+Every objective has ``f(x)`` (the loss at ``x``) and ``grad(x)`` (its gradient), written side by
+side so the derivative sits next to the function it differentiates.
+
+- 1-D objectives (``Parabola``, ``DoubleWell``) are vectorised: ``x`` may be a float or an array of
+  points, and ``f``/``grad`` work elementwise.
+- 2-D objectives (``QuadraticBowl``, ``Rosenbrock``) take ``x`` of shape ``(2,)`` or ``(..., 2)``
+  and return ``f`` of shape ``(...)`` and ``grad`` of shape ``(..., 2)``, so a whole grid of points
+  for a contour plot is one call.
+- ``DoubleWell`` and ``LeastSquares`` are averages of per-example losses, so that a mini-batch
+  gradient (an average over a few examples) can stand in for the full gradient: that is SGD.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .validate import check_array, check_int, check_positive_number
+
+
+class Parabola:
+    """f(x) = a·x², the simplest valley: minimum 0 at x = 0, curvature f''(x) = 2a."""
+
+    def __init__(self, a: float = 1.0):
+        self.a = check_positive_number("a", a)
+        self.x_min = 0.0
+        self.f_min = 0.0
+
+    def f(self, x):
+        return self.a * np.square(x)
+
+    def grad(self, x):
+        # d/dx (a x²) = 2 a x
+        return 2.0 * self.a * np.asarray(x, dtype=float)
+
+    def max_stable_lr(self) -> float:
+        """GD multiplies x by (1 − 2·a·lr) each step: |1 − 2·a·lr| < 1  ⇔  lr < 1/a."""
+        return 1.0 / self.a
+
+    def __repr__(self):
+        return f"Parabola(a={self.a:g})"
+
+
+class QuadraticBowl:
+    """f(x) = ½ xᵀ A x: an elliptic bowl whose valley is ``kappa`` times steeper one way.
+
+    ``A`` has eigenvalues ``lam_min`` and ``lam_max = kappa * lam_min``; its eigenvectors are the
+    coordinate axes turned by ``angle_deg``. The condition number ``kappa`` makes GD zig-zag.
+    """
+
+    def __init__(self, kappa: float = 10.0, lam_min: float = 1.0, angle_deg: float = 0.0):
+        self.kappa = check_positive_number("kappa", kappa)
+        if self.kappa < 1:
+            raise ValueError(f"kappa must be >= 1 (lam_max / lam_min); got {kappa!r}")
+        self.lam_min = check_positive_number("lam_min", lam_min)
+        self.lam_max = self.kappa * self.lam_min
+        self.angle_deg = float(angle_deg)
+        theta = np.deg2rad(self.angle_deg)
+        Q = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+        # A = Q diag(λ_min, λ_max) Qᵀ: the valley floor runs along Q's first column
+        self.A = Q @ np.diag([self.lam_min, self.lam_max]) @ Q.T
+        self.eigenvalues = (self.lam_min, self.lam_max)
+        self.x_min = np.zeros(2)
+        self.f_min = 0.0
+
+    def f(self, x):
+        x = np.asarray(x, dtype=float)
+        # ½ xᵀ A x, computed for every point in the leading dimensions at once
+        return 0.5 * np.einsum("...i,ij,...j->...", x, self.A, x)
+
+    def grad(self, x):
+        # ∇f = A x   (A is symmetric)
+        return np.asarray(x, dtype=float) @ self.A
+
+    def max_stable_lr(self) -> float:
+        """GD is stable on every direction while lr < 2/λ_max."""
+        return 2.0 / self.lam_max
+
+    def best_lr(self) -> float:
+        """The fixed step that contracts the slowest direction fastest: 2/(λ_min + λ_max)."""
+        return 2.0 / (self.lam_min + self.lam_max)
+
+    def __repr__(self):
+        return (
+            f"QuadraticBowl(kappa={self.kappa:g}, lam_min={self.lam_min:g}, "
+            f"angle_deg={self.angle_deg:g})"
+        )
+
+
+class Rosenbrock:
+    """f(x, y) = (a − x)² + b·(y − x²)²: a curved, flat-bottomed valley; minimum 0 at (a, a²)."""
+
+    def __init__(self, a: float = 1.0, b: float = 100.0):
+        self.a = float(a)
+        self.b = check_positive_number("b", b)
+        self.x_min = np.array([self.a, self.a**2])
+        self.f_min = 0.0
+
+    def f(self, x):
+        x = np.asarray(x, dtype=float)
+        u, v = x[..., 0], x[..., 1]
+        return (self.a - u) ** 2 + self.b * (v - u**2) ** 2
+
+    def grad(self, x):
+        x = np.asarray(x, dtype=float)
+        u, v = x[..., 0], x[..., 1]
+        valley = v - u**2
+        # ∂f/∂x = −2(a − x) − 4b·x·(y − x²);  ∂f/∂y = 2b·(y − x²)
+        return np.stack([-2 * (self.a - u) - 4 * self.b * u * valley, 2 * self.b * valley], axis=-1)
+
+    def __repr__(self):
+        return f"Rosenbrock(a={self.a:g}, b={self.b:g})"
+
+
+class DoubleWell:
+    """A 1-D loss with a deep and a shallow minimum, built as an average of per-example losses.
+
+    Example ``i`` has the loss  ℓᵢ(x) = (x² − 1)² + tilt·x + cᵢ·x.  The slopes ``c`` are random but
+    centred (mean exactly 0), so the full loss is  F(x) = (x² − 1)² + tilt·x:  a deep minimum near
+    x = −1 and a shallow one near x = +1. A mini-batch gradient is F'(x) plus the batch mean of
+    ``c``: noise whose size is set by ``noise`` and the batch size, the same everywhere in x.
+    """
+
+    def __init__(self, n_samples: int = 200, tilt: float = 0.3, noise: float = 1.0, seed: int = 0):
+        self.n_samples = check_int("n_samples", n_samples, low=2)
+        self.tilt = float(tilt)
+        self.noise = check_positive_number("noise", noise, allow_zero=True)
+        rng = np.random.default_rng(seed)
+        c = rng.standard_normal(self.n_samples)
+        c -= c.mean()
+        c *= self.noise / max(c.std(), 1e-12)  # std exactly `noise`, mean exactly 0
+        self.c = c
+        # stationary points of F: F'(x) = 4x³ − 4x + tilt = 0 (three real roots for small tilt)
+        roots = np.sort(np.roots([4.0, 0.0, -4.0, self.tilt]).real)
+        self.deep_min, self.barrier, self.shallow_min = roots if self.tilt >= 0 else roots[::-1]
+        self.x_min = self.deep_min
+        self.f_min = float(self.f(self.deep_min))
+
+    def f(self, x):
+        x = np.asarray(x, dtype=float)
+        return (x**2 - 1) ** 2 + self.tilt * x
+
+    def grad(self, x):
+        # F'(x) = 4x(x² − 1) + tilt   (the cᵢ average to zero)
+        x = np.asarray(x, dtype=float)
+        return 4 * x * (x**2 - 1) + self.tilt
+
+    def sample_losses(self, x, idx):
+        """ℓᵢ(x) for the examples ``idx``; x shape (R,), idx shape (R, B) -> (R, B)."""
+        x = np.asarray(x, dtype=float)[..., None]
+        return (x**2 - 1) ** 2 + (self.tilt + self.c[idx]) * x
+
+    def sample_grads(self, x, idx):
+        """ℓᵢ'(x) for the examples ``idx``; x shape (R,), idx shape (R, B) -> (R, B)."""
+        return self.grad(x)[..., None] + self.c[idx]
+
+    def batch_grad(self, x, idx):
+        """The mini-batch gradient: mean of ℓᵢ'(x) over the batch; x (R,), idx (R, B) -> (R,)."""
+        return self.grad(x) + self.c[idx].mean(axis=-1)
+
+    def __repr__(self):
+        return f"DoubleWell(n_samples={self.n_samples}, tilt={self.tilt:g}, noise={self.noise:g})"
+
+
+class LeastSquares:
+    """Linear regression with the mean squared error: f(w) = mean((X w − y)²).
+
+    X: (n, d) inputs, one example per row; y: (n,) targets; w: (d,) weights.
+    ``grad(w, idx)`` averages over the rows ``idx`` only: the mini-batch gradient.
+    """
+
+    def __init__(self, X, y):
+        self.X = check_array("X", X, ndim=2).astype(float)
+        self.y = check_array("y", y, ndim=1).astype(float)
+        if len(self.X) != len(self.y):
+            raise ValueError(
+                f"X and y must have the same number of rows; got X.shape={self.X.shape}, "
+                f"y.shape={self.y.shape}"
+            )
+        self.n_examples, self.n_features = self.X.shape
+        self.w_min = np.linalg.lstsq(self.X, self.y, rcond=None)[0]
+        self.x_min = self.w_min
+        self.f_min = float(self.f(self.w_min))
+
+    def f(self, w, idx=None):
+        X, y = self._rows(idx)
+        residual = np.asarray(w, dtype=float) @ X.T - y  # ŷ − y, one entry per example
+        return np.mean(residual**2, axis=-1)
+
+    def grad(self, w, idx=None):
+        # ∇ mean((Xw − y)²) = (2/B) Xᵀ (Xw − y)   over the B rows used
+        X, y = self._rows(idx)
+        residual = np.asarray(w, dtype=float) @ X.T - y
+        return 2.0 * residual @ X / X.shape[0]
+
+    def sample_grads(self, w, idx=None):
+        """Per-example gradients 2(xᵢ·w − yᵢ)xᵢ, shape (B, d), for w of shape (d,)."""
+        X, y = self._rows(idx)
+        residual = X @ np.asarray(w, dtype=float) - y
+        return 2.0 * residual[:, None] * X
+
+    def _rows(self, idx):
+        if idx is None:
+            return self.X, self.y
+        return self.X[idx], self.y[idx]
+
+    def __repr__(self):
+        return f"LeastSquares(n_examples={self.n_examples}, n_features={self.n_features})"
+
+
+def make_regression(n: int = 200, d: int = 2, noise: float = 0.5, seed: int = 0):
+    """A synthetic regression set y = X w_true + noise.
+
+    Returns X (n, d) standard-normal features, y (n,) targets and w_true (d,).
+    """
+    n = check_int("n", n, low=1)
+    d = check_int("d", d, low=1)
+    noise = check_positive_number("noise", noise, allow_zero=True)
+    rng = np.random.default_rng(seed)
+    w_true = rng.uniform(-2, 2, size=d)
+    X = rng.standard_normal((n, d))
+    y = X @ w_true + noise * rng.standard_normal(n)
+    return X, y, w_true
