@@ -33,7 +33,6 @@ _LAB_SETTINGS = {
 _SERVER_CONFIG = """\
 c.ServerApp.open_browser = False
 c.ServerApp.terminals_enabled = False
-c.ServerApp.jpserver_extensions = {"jupyter_lsp": False}
 # If the test process dies without cleaning up, the server still goes away by itself.
 c.ServerApp.shutdown_no_activity_timeout = 900
 c.LabApp.news_url = None
