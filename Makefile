@@ -8,13 +8,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: lab test lint bench data clean help
+.PHONY: lab test lint bench data execute clean help
 
 help:
 	@echo "make lab    - open the course in JupyterLab (installs into $(VENV) on first use)"
 	@echo "make test   - lint + unit tests + every notebook under nbval + the browser test"
 	@echo "make bench  - run the benchmarks and write benchmarks/results.md"
 	@echo "make data   - download full MNIST into the cache (run once before an offline workshop)"
+	@echo "make execute - re-run every notebook top to bottom in a fresh kernel and store its outputs"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -33,8 +34,9 @@ lab: $(VENV)/.installed-lab
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check helpers tests solutions benchmarks notebooks
 
+# The tests and the stored notebook outputs use the offline MNIST sample: no network, same digits.
 test: lint
-	$(BIN)/python -m pytest -n 2 --dist loadscope \
+	HELPERS_MNIST_SOURCE=sample $(BIN)/python -m pytest -n 2 --dist loadscope \
 		--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
@@ -42,6 +44,11 @@ bench: $(VENV)/.installed-test
 
 data: $(VENV)/.installed-lab
 	$(BIN)/python -m helpers.data --download
+
+execute: $(VENV)/.installed-test
+	cd notebooks && for nb in [0-9][0-9]_*.ipynb; do \
+		echo "$$nb"; HELPERS_MNIST_SOURCE=sample ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace "$$nb" || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -15,7 +15,7 @@ from helpers.validate import check_array, check_batch_size, check_int, check_sam
 
 
 def as_rng(rng, name: str = "rng") -> np.random.Generator:
-    """Return a numpy ``Generator``: ``rng`` itself, or a new one seeded with the integer ``rng``."""
+    """A numpy ``Generator``: ``rng`` itself, or a new one seeded with the integer ``rng``."""
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pooch
+import requests
 
 from helpers.validate import check_choice, check_int
 
@@ -161,8 +163,6 @@ def read_idx(path) -> np.ndarray:
 
 def default_cache_dir() -> Path:
     """The folder that holds the MNIST files: $HELPERS_DATA_DIR, else the OS cache folder."""
-    import pooch
-
     folder = os.environ.get(DATA_DIR_ENV)
     return Path(folder).expanduser() if folder else pooch.os_cache("nn-course") / "mnist"
 
@@ -183,16 +183,12 @@ def _check_writable(folder: Path) -> None:
 
 def _is_cached(path: Path, sha256: str, size: int) -> bool:
     """True if ``path`` exists and has the published size and SHA-256."""
-    import pooch
-
     return (path.is_file() and path.stat().st_size == size
             and pooch.file_hash(str(path), alg="sha256") == sha256)
 
 
 def _reason(exc: Exception) -> str:
     """A short account of why one download failed, for the error message."""
-    import requests
-
     if isinstance(exc, requests.Timeout):
         return "timed out"
     if isinstance(exc, requests.HTTPError):
@@ -209,8 +205,6 @@ def _reason(exc: Exception) -> str:
 @contextlib.contextmanager
 def _quiet_pooch():
     """Silence pooch's own log lines ("Downloading data from ..."); we print our own."""
-    import pooch
-
     logger = pooch.get_logger()
     level = logger.level
     logger.setLevel("WARNING")
@@ -232,10 +226,7 @@ def fetch_mnist_files(cache_dir, *, mirrors=None, files=None, timeout=TIMEOUT,
     so an interrupted or wrong download never leaves a file a later call would trust.
     Raises CacheFolderError (folder not writable) or MNISTDownloadError (no mirror delivered).
     """
-    import pooch
-    import requests
-
-    mirrors = list(MIRRORS if mirrors is None else mirrors)
+    working = list(MIRRORS if mirrors is None else mirrors)  # a mirror that fails leaves it
     files = FILES if files is None else files
     cache_dir = Path(cache_dir)
     paths = {name: cache_dir / name for name in files}
@@ -246,7 +237,6 @@ def fetch_mnist_files(cache_dir, *, mirrors=None, files=None, timeout=TIMEOUT,
     _check_writable(cache_dir)
     downloader = pooch.HTTPDownloader(progressbar=progressbar, timeout=timeout)
     failures = []  # "name from mirror: reason"
-    working = list(mirrors)
     for name in missing:
         sha256, size = files[name]
         for mirror in list(working):
@@ -257,10 +247,12 @@ def fetch_mnist_files(cache_dir, *, mirrors=None, files=None, timeout=TIMEOUT,
                                    path=cache_dir, downloader=downloader)
             except (ValueError, requests.RequestException) as exc:
                 failures.append(f"{name} from {mirror}: {_reason(exc)}")
-                working.remove(mirror)  # down, erroring or serving a wrong file: skip it
+                working.remove(mirror)  # down, erroring or serving a wrong file
                 continue
+            (cache_dir / name).chmod(0o644)  # pooch's temporary file was private; the data are not
             if verbose:
-                print(f"Downloaded {name} ({size / 1e6:.1f} MB) from {mirror}")
+                amount = f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.1f} kB"
+                print(f"Downloaded {name} ({amount}) from {mirror}")
             break
         else:
             raise MNISTDownloadError(

@@ -56,7 +56,10 @@ class Schedule:
 
 
 class StepLR(Schedule):
-    """Multiply the learning rate by gamma every step_size steps: lr_t = lr * gamma^(t // step_size)."""
+    """Multiply the learning rate by gamma every step_size steps.
+
+    lr_t = lr * gamma^(t // step_size), as torch.optim.lr_scheduler.StepLR.
+    """
 
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1):
         super().__init__(optimizer)
@@ -72,7 +75,7 @@ class StepLR(Schedule):
 
 
 class ExponentialLR(Schedule):
-    """Multiply the learning rate by gamma every step: lr_t = lr * gamma^t."""
+    """Multiply the learning rate by gamma every step: lr_t = lr * gamma^t (as torch's)."""
 
     def __init__(self, optimizer, gamma: float):
         super().__init__(optimizer)

@@ -12,6 +12,8 @@ import http.server
 import ipaddress
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
 
@@ -238,6 +240,7 @@ def test_first_call_downloads_and_verifies_second_call_makes_no_request(tmp_path
         assert paths[name] == tmp_path / name
         assert hashlib.sha256(paths[name].read_bytes()).hexdigest() == sha256
         assert paths[name].stat().st_size == size
+        assert paths[name].stat().st_mode & 0o444 == 0o444  # a shared cache: readable by all
     assert leftovers(tmp_path) == sorted(FILES)  # no temporary files left behind
 
     fetch(tmp_path, [server.url("a")])
@@ -514,3 +517,10 @@ def test_cli_download_failure_exits_1_with_the_reason(tmp_path, monkeypatch, loc
     monkeypatch.setenv("HELPERS_DATA_DIR", str(tmp_path))
     assert data.main(["--download"]) == 1
     assert "HTTP error 404" in capsys.readouterr().err
+
+
+def test_python_m_helpers_data_where_runs_as_a_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("HELPERS_DATA_DIR", str(tmp_path))
+    result = subprocess.run([sys.executable, "-m", "helpers.data", "--where"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout == f"{tmp_path}\n"

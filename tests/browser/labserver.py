@@ -36,6 +36,8 @@ c.ServerApp.terminals_enabled = False
 # If the test process dies without cleaning up, the server still goes away by itself.
 c.ServerApp.shutdown_no_activity_timeout = 900
 c.LabApp.news_url = None
+# window.jupyterapp: lets the test read cell models (what JupyterLab's own Galata tests do).
+c.LabApp.expose_app_in_browser = True
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
 """
 
