@@ -39,7 +39,7 @@ test: lint
 	HELPERS_MNIST_SOURCE=sample $(BIN)/python -m pytest -n 2 --dist loadscope \
 		--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed-test
+bench: $(VENV)/.installed-test $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks
 
 data: $(VENV)/.installed-lab

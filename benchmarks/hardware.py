@@ -6,7 +6,7 @@ achieved rate counts only the matmul FLOPs of training (see
 ``training.matmul_flops_per_example``); the elementwise work (ReLU, softmax, updates) is real
 work too but is not counted, as usual.
 
-A third line, "matmuls alone", times just the five matrix products of every training step with
+The last row, "matmuls alone", times just the five matrix products of every training step with
 the same shapes and nothing else: the ceiling that BLAS itself reaches on these small shapes.
 """
 
@@ -44,16 +44,16 @@ def time_matmuls_alone(n_examples: int, batch_size: int = BATCH_SIZE) -> float:
     """Seconds for the matmuls of one epoch alone (same shapes as training, no other work)."""
     X, _ = training.make_data(n_examples)
     W1, _, W2, _ = training.init_params()
-    rng = np.random.default_rng(1)
+    dZ_full = np.random.default_rng(1).random((batch_size, W2.shape[1]), dtype=np.float32)
     start = time.perf_counter()
     for first in range(0, n_examples, batch_size):
         X_batch = X[first:first + batch_size]
-        H = X_batch @ W1
-        dZ = rng.random((len(X_batch), W2.shape[1]), dtype=np.float32) if first == 0 else dZ
-        _ = H @ W2  # forward
-        _ = H.T @ dZ  # dW2
-        dA = dZ @ W2.T  # dA
-        _ = X_batch.T @ dA  # dW1
+        dZ = dZ_full[:len(X_batch)]
+        H = X_batch @ W1  # forward, layer 1
+        H @ W2  # forward, layer 2
+        H.T @ dZ  # dW2 = A^T dZ
+        dA = dZ @ W2.T  # dA = dZ W2^T
+        X_batch.T @ dA  # dW1 = X^T dH
     return time.perf_counter() - start
 
 
@@ -62,12 +62,13 @@ def run(n_examples: int = 10_000, repetitions: int = 5, training_section: Sectio
     """Measure the efficiency at batch size 256, reusing the training section's times if given."""
     title = f"2. Hardware efficiency (training at batch size {BATCH_SIZE})"
     notes = []
-    if training_section is not None and BATCH_SIZE in next(
-            iter(training_section.data["times"].values()), {}):
-        times = {name: per_b[BATCH_SIZE] for name, per_b in training_section.data["times"].items()}
+    earlier = training_section.data.get("times", {}) if training_section else {}
+    if earlier and all(BATCH_SIZE in per_b for per_b in earlier.values()):
+        times = {name: per_b[BATCH_SIZE] for name, per_b in earlier.items()}
         n_examples = training_section.data["n_examples"]
         notes.append("Training times are those of section 1.")
     else:
+        n_examples = max(n_examples, BATCH_SIZE)  # at least one full batch
         implementations, notes = training.available_implementations()
         if "torch" in implementations:
             notes.append(training.set_torch_threads() + ".")

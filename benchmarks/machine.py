@@ -79,6 +79,40 @@ def physical_cores() -> int | None:
     return psutil.cpu_count(logical=False)
 
 
+def load_average() -> tuple[float, float, float] | None:
+    """The operating system's 1, 5 and 15 minute load averages (None where unknown)."""
+    try:
+        return os.getloadavg()
+    except (OSError, AttributeError):
+        return None
+
+
+def load_line(load, when: str) -> str:
+    """'Machine load at the start: load average 0.12, 0.30, 0.25 (1, 5, 15 min)'."""
+    if load is None:
+        return f"Machine load {when}: unknown"
+    return "Machine load {}: load average {:.2f}, {:.2f}, {:.2f} (1, 5, 15 min)".format(
+        when, *load)
+
+
+def busy_warning(start, end) -> str | None:
+    """A warning when other processes were using the CPU, else None.
+
+    start, end: 1-minute load averages before and after the run (None: unknown). Busy means
+    more than half the cores loaded at the start, or at the end more than 1.5 x the cores
+    (the benchmark itself then accounts for up to one load per core).
+    """
+    cores = os.cpu_count() or 1
+    busy_start = start is not None and start > cores / 2
+    busy_end = end is not None and end > 1.5 * cores
+    if not (busy_start or busy_end):
+        return None
+    seen = max(load for load in (start, end) if load is not None)
+    return (f"**Warning: the machine was busy** (1-minute load average up to {seen:.1f} "
+            f"on {cores} cores): other processes shared the CPU, so these timings are not "
+            "representative. Run again on a quiet machine.")
+
+
 def describe() -> list[str]:
     """Lines describing the machine, for the top of the report."""
     physical = physical_cores()
@@ -86,16 +120,11 @@ def describe() -> list[str]:
     if physical:
         cores += f", {physical} physical"
     env = ", ".join(f"{name}={os.environ[name]}" for name in BLAS_ENV_VARS if name in os.environ)
-    try:
-        load = "load average {:.2f}, {:.2f}, {:.2f} (1, 5, 15 min) at the start".format(
-            *os.getloadavg())
-    except OSError:
-        load = "load average unknown"
     return [
         f"CPU: {cpu_model()}; {cores} cores; {platform.system()} {platform.release()}",
         f"BLAS: {_blas_text()}",
         f"BLAS environment: {env or 'none of ' + ', '.join(BLAS_ENV_VARS) + ' set'}",
         f"Python {platform.python_version()} ({sys.executable}); numpy {np.__version__}; "
         f"torch {torch_version()}",
-        f"Machine load: {load}",
+        load_line(load_average(), "at the start"),
     ]

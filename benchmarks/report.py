@@ -64,15 +64,19 @@ def median(values) -> float:
     return statistics.median(finite) if finite else math.nan
 
 
+def _three_digits(value: float) -> str:
+    """3 significant digits without scientific notation: 4.00, 12.3, 456."""
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
 def fmt_seconds(seconds: float) -> str:
-    """Seconds with a unit that keeps 3 significant digits: 12.3 s, 456 ms, 78.9 µs."""
+    """Seconds with a unit and 3 significant digits: 12.3 s, 456 ms, 7.80 µs."""
     if seconds is None or not math.isfinite(seconds):
         return "-"
-    if seconds >= 1:
-        return f"{seconds:.3g} s" if seconds < 100 else f"{seconds:.0f} s"
-    if seconds >= 1e-3:
-        return f"{seconds * 1e3:.3g} ms"
-    return f"{seconds * 1e6:.3g} µs"
+    for scale, unit in ((1, "s"), (1e3, "ms"), (1e6, "µs")):
+        text = _three_digits(seconds * scale)
+        if float(text) >= 1 or unit == "µs":  # 0.9996 s shows as 1.00 s, not 1000 ms
+            return f"{text} {unit}"
 
 
 def fmt_ratio(ratio: float) -> str:

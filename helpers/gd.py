@@ -130,8 +130,29 @@ def _iterate(objective, x0, step, num_steps, *, tol, blowup, lr):
             if converged_at is None and loss - f_min <= tol:
                 converged_at = t
     xs, losses = np.array(xs), np.array(losses)
+    above_min = losses[-1] - f_min > tol
+    if diverged_at is None and above_min and _at_stationary_point(objective, xs[-1], tol):
+        # Settled where the gradient vanishes but above the global minimum: a local minimum.
+        converged_at = _settled_at(losses, tol)
+        message = (
+            f"Converged in {converged_at} steps to a local minimum at x = "
+            f"{np.array2string(xs[-1], precision=4)} (loss {losses[-1]:.4g}; the lowest possible "
+            f"is {f_min:.4g}). Gradient descent cannot see the deeper valley from here."
+        )
+        return Trajectory(xs, losses, "converged", message, None, converged_at)
     status, message = _verdict(losses - f_min, diverged_at, converged_at, tol, blowup, lr)
     return Trajectory(xs, losses, status, message, diverged_at, converged_at)
+
+
+def _at_stationary_point(objective, x, tol) -> bool:
+    """True when the gradient at x is (numerically) zero: |∇f(x)|² <= tol."""
+    return float(np.sum(np.square(objective.grad(x)))) <= tol
+
+
+def _settled_at(losses, tol) -> int:
+    """The first step from which the loss stays within ``tol`` of its final value."""
+    moving = np.nonzero(np.abs(losses - losses[-1]) > tol)[0]
+    return int(moving[-1]) + 1 if len(moving) else 0
 
 
 def _verdict(gaps, diverged_at, converged_at, tol, blowup, lr):

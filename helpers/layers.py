@@ -92,16 +92,19 @@ class Linear(Layer):
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """X (B, n_in) -> Y (B, n_out)."""
+        if np.ndim(X) != 2:
+            raise ValueError(self._shape_message(X) + "; for one example use X.reshape(1, -1)")
         self.X = X
         try:
             Y = X @ self.params["W"]  # Y = X W ...
         except ValueError:  # numpy's message for a shape mismatch is hard to read
-            raise ValueError(
-                f"X must have shape (n_examples, {self.n_in}) for {self!r}; "
-                f"got X.shape={np.shape(X)} (W has shape {self.params['W'].shape})"
-            ) from None
+            raise ValueError(self._shape_message(X)) from None
         Y += self.params["b"]  # ... + b, added to every row
         return Y
+
+    def _shape_message(self, X) -> str:
+        return (f"X must have shape (n_examples, {self.n_in}) for {self!r}; "
+                f"got X.shape={np.shape(X)} (W has shape {self.params['W'].shape})")
 
     def backward(self, dY: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
         """dY (B, n_out) -> dX (B, n_in); fills grads["W"] and grads["b"].
@@ -109,8 +112,11 @@ class Linear(Layer):
         input_grad=False skips dX (returns None): the first layer of a network does not need
         the gradient with respect to the data, and computing it costs as much as dW.
         """
-        np.matmul(self.X.T, dY, out=self.grads["W"])  # dW = X^T dY
-        np.sum(dY, axis=0, out=self.grads["b"])  # db = sum of dY over the examples
+        # dW = X^T dY (for one example an outer product, which np.matmul computes about 5x
+        # more slowly than np.dot; for larger batches np.matmul is the faster of the two)
+        matmul = np.dot if len(dY) == 1 else np.matmul
+        matmul(self.X.T, dY, out=self.grads["W"])
+        dY.sum(axis=0, out=self.grads["b"])  # db = sum of dY over the examples
         if input_grad:
             return dY @ self.params["W"].T  # dX = dY W^T
         return None
@@ -124,22 +130,23 @@ class ReLU(Layer):
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """X (B, n) -> Y (B, n)."""
-        self.mask = X > 0
-        return np.where(self.mask, X, 0)
+        self.mask = X > 0  # 1[X > 0], the local derivative, kept for backward
+        return np.maximum(X, 0)
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
         """dY (B, n) -> dX (B, n)."""
-        return np.where(self.mask, dY, 0)  # dX = dY * 1[X > 0]
+        # dX = dY * 1[X > 0]; a product, because np.where is ~10x slower on a random mask
+        return dY * self.mask
 
 
 class Sigmoid(Layer):
     """Y = 1 / (1 + exp(-X)), elementwise; dY/dX = Y (1 - Y)."""
 
     def forward(self, X: np.ndarray) -> np.ndarray:
-        """X (B, n) -> Y (B, n), computed without overflow for any X."""
-        e = np.exp(-np.abs(X))  # in (0, 1]: exp never overflows
-        # sigmoid(x) = 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) for x < 0
-        self.Y = np.where(X >= 0, 1, e) / (1 + e)
+        """X (B, n) -> Y (B, n), finite and silent for any X."""
+        # for x < -88 (float32) e^-x overflows to inf and 1 / (1 + inf) = 0: the right limit
+        with np.errstate(over="ignore"):
+            self.Y = 1 / (1 + np.exp(-X))
         return self.Y
 
     def backward(self, dY: np.ndarray) -> np.ndarray:

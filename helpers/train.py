@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
-from helpers.batches import minibatches
+from helpers.batches import as_rng, minibatches
 from helpers.layers import Layer, Linear, Sequential
 from helpers.losses import MSELoss, SoftmaxCrossEntropy
 from helpers.optim import Optimizer
@@ -74,14 +74,16 @@ def train(model, loss_fn, optimizer, X, y, *, batch_size: int = 64, num_epochs: 
     if schedule is not None and not isinstance(schedule, Schedule):
         raise TypeError(f"schedule must be a Schedule (StepLR, ...) or None; "
                         f"got {type(schedule).__name__}")
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed, "seed")
     is_classification = isinstance(loss_fn, SoftmaxCrossEntropy)
     backward = _backward_without_input_grad(model)
 
     history = History()
     steps_per_epoch = math.ceil(len(X) / batch_size)
     bar_every = max(1, steps_per_epoch // 20)  # refresh the bar about 20 times per epoch
-    bar = tqdm(total=num_epochs * steps_per_epoch, unit="step", disable=not progress)
+    # pass disable only to turn the bar off: left out, tqdm honours TQDM_DISABLE=1 itself
+    bar_options = {} if progress else {"disable": True}
+    bar = tqdm(total=num_epochs * steps_per_epoch, unit="step", **bar_options)
     start = time.perf_counter()
     step, seen = 0, 0
     with np.errstate(all="ignore"), bar:  # a diverging run ends with a message, not warnings
@@ -100,12 +102,13 @@ def train(model, loss_fn, optimizer, X, y, *, batch_size: int = 64, num_epochs: 
                 if schedule is not None:
                     schedule.step()
                 # bookkeeping: a few cheap operations per step
+                n_batch = len(idx)
                 step += 1
-                seen += len(idx)
-                epoch_seen += len(idx)
+                seen += n_batch
+                epoch_seen += n_batch
                 history.step_loss.append(loss)
                 history.examples_seen.append(seen)
-                loss_sum += loss * len(idx)  # the epoch loss is a mean over examples
+                loss_sum += loss * n_batch  # the epoch loss is a mean over examples
                 if is_classification:
                     n_correct += np.count_nonzero(y_hat.argmax(axis=1) == y_batch)
                 if step % bar_every == 0:
@@ -136,7 +139,8 @@ def _diverged(history: History, loss: float, step: int, epoch: int, lr: float) -
     history.status = "diverged"
     history.message = (
         f"Training stopped at step {step} (epoch {epoch}): the loss became {loss}. "
-        f"The learning rate {lr:g} is too large for this model; try a smaller one."
+        f"The learning rate {float(f'{lr:.6g}')!r} is too large for this model; "
+        "try a smaller one."
     )
 
 
@@ -173,10 +177,10 @@ def evaluate(model, X, y, loss_fn=None) -> tuple[float, float]:
     SoftmaxCrossEntropy() for integer labels and MSELoss() otherwise. The accuracy is a
     fraction from 0 to 1, or NaN when y does not hold class labels.
     """
-    X = check_array("X", X, ndim=2)
-    y = check_array("y", y)
     if loss_fn is None:
-        loss_fn = SoftmaxCrossEntropy() if y.ndim == 1 and y.dtype.kind in "iu" else MSELoss()
+        labels = np.asarray(y)
+        is_labels = labels.ndim == 1 and labels.dtype.kind in "iu"
+        loss_fn = SoftmaxCrossEntropy() if is_labels else MSELoss()
     X, y, _, _ = _check_train_args(model, loss_fn, None, X, y, None, None)
     with np.errstate(all="ignore"):
         return _evaluate(model, X, y, loss_fn)
@@ -226,7 +230,8 @@ def _check_train_args(model, loss_fn, optimizer, X, y, X_test, y_test):
 
 def _check_data(model, loss_fn, X, y, names):
     x_name, y_name = names
-    X = check_array(x_name, X, ndim=2)
+    X = check_array(x_name, X, ndim=2, finite=False)
+    _check_finite(x_name, X)
     y = check_array(y_name, y)
     check_same_length(X, y, names)
     if len(X) == 0:
@@ -255,6 +260,14 @@ def _check_data(model, loss_fn, X, y, names):
     if not isinstance(loss_fn, SoftmaxCrossEntropy) and y.dtype.kind in "iuf":
         y = np.ascontiguousarray(y, dtype=dtype)
     return X, y
+
+
+def _check_finite(name: str, X: np.ndarray) -> None:
+    """Raise ValueError if X holds NaN or inf; one pass over X with no temporary array."""
+    with np.errstate(all="ignore"):
+        if np.isfinite(X.sum()):  # a NaN or inf anywhere makes the sum NaN or inf
+            return
+    check_array(name, X)  # the sum may also have overflowed: look at every entry
 
 
 def _check_callbacks(callbacks) -> tuple:

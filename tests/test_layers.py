@@ -204,6 +204,11 @@ def test_X_with_the_wrong_number_of_columns_names_both_shapes():
         mlp([3, 4, 2])(np.zeros((5, 4), np.float32))
 
 
+def test_a_single_example_must_be_a_row():
+    with pytest.raises(ValueError, match=r"got X.shape=\(3,\).*use X.reshape\(1, -1\)"):
+        Linear(3, 2)(np.zeros(3, np.float32))
+
+
 def test_mlp_needs_at_least_two_sizes():
     with pytest.raises(ValueError, match="sizes"):
         mlp([784])

@@ -1,16 +1,18 @@
-"""Notebook 03, from GD to SGD: mini-batch runs on linear regression and the noise of a gradient.
+"""Notebook 03, from GD to SGD: mini-batch SGD on linear regression, and the noise of a gradient.
 
-The problem is linear regression with the mean squared error (``helpers.objectives.LeastSquares``):
-N = 200 examples, two weights. Pure functions for the notebook's measurements:
+The problem is linear regression with the mean squared error (``helpers.objectives.LeastSquares``
+on ``make_regression``): N = 200 examples, two weights. Pure functions for the measurements:
 
-- ``run_sgd``                one run of mini-batch SGD (batch size 1 … N, with or without replacement)
-- ``minibatch_gradients``     many mini-batch gradients at one fixed w (the gradient is a statistic)
-- ``gradient_variance``       their variance against the batch size, with the 1/B law and the
-                              finite-population correction (N − B)/(N − 1)
-- ``unseen_fraction``         how many examples an epoch drawn with replacement never visits
-- ``noise_ball``              where SGD with a constant learning rate ends up: a ball around w*
+- ``run_sgd``              mini-batch SGD, batch size 1 … N, epochs with or without replacement
+- ``minibatch_gradients``  many mini-batch gradients at one fixed w: the gradient is a statistic
+- ``gradient_variance``    their variance against the batch size, with the 1/B law and the
+                           finite-population correction (N − B)/(N − 1)
+- ``visit_counts``         how often each example is drawn in an epoch (with replacement: 0, 1, 2…)
+- ``noise_ball``           where SGD with a constant learning rate settles: a ball around w*
 
-and the panel: ``compute_sgd_panel`` (pure) + ``make_panel()`` (batch size, learning rate, epochs).
+figures for the notebook (``plot_runs``, ``plot_epoch_means``, ``plot_gradient_histograms``,
+``plot_variance``, ``plot_noise_ball``), and the panel: ``compute_sgd_panel`` (pure) and
+``make_panel()``.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from ..batches import as_rng, minibatches
+from ..batches import as_rng
 from ..objectives import LeastSquares, make_regression
-from ..plots import COLORS
+from ..plots import COLORS, PALETTE
 from ..validate import check_batch_size, check_int, check_lr, check_positive_number
 from ..widgets import Panel, batch_size_slider, int_slider, lr_slider
 
@@ -33,31 +36,47 @@ W0 = np.array([-3.0, 3.0])  # the start of every run: far from the minimum, so c
 EXCESS_FLOOR = 1e-12  # excess losses are clipped here before a log plot
 
 
+def make_data(n: int = N_EXAMPLES, d: int = 2, noise: float = 0.5, *, n_test: int = 0, seed=0):
+    """The notebook's regression problem: (train, test) ``LeastSquares`` objects.
+
+    train: ``make_regression(n, d, noise, seed)``. test: ``n_test`` fresh examples from the same
+    distribution (same w_true, standard-normal x, same noise level), or None when ``n_test`` is 0.
+    """
+    n_test = check_int("n_test", n_test, low=0)
+    X, y, w_true = make_regression(n=n, d=d, noise=noise, seed=seed)
+    test = None
+    if n_test:
+        rng = np.random.default_rng([seed, 1])  # a stream of its own: the train set is unchanged
+        X_test = rng.standard_normal((n_test, d))
+        test = LeastSquares(X_test, X_test @ w_true + noise * rng.standard_normal(n_test))
+    return LeastSquares(X, y), test
+
+
 def make_problem(n: int = N_EXAMPLES, d: int = 2, noise: float = 0.5, seed: int = 0):
-    """The notebook's regression problem: ``LeastSquares`` on ``make_regression(n, d, noise, seed)``."""
-    X, y, _ = make_regression(n=n, d=d, noise=noise, seed=seed)
-    return LeastSquares(X, y)
+    """The training problem alone: ``LeastSquares`` on ``make_regression(n, d, noise, seed)``."""
+    return make_data(n, d, noise, seed=seed)[0]
 
 
 @dataclass
 class SGDRun:
-    """One run of mini-batch SGD.
+    """One run of mini-batch SGD (or R independent runs side by side, with ``num_runs=R``).
 
-    ws: (T+1, d) weights after 0 … T updates; losses: (T+1,) full-data loss f(w_t);
-    examples: (T+1,) examples processed before w_t; epochs = examples / N.
+    ws: (T+1, d) weights after 0 … T updates ((T+1, R, d) for R runs);
+    losses: (T+1,) full-data loss f(w_t) ((T+1, R)); excess_loss: f(w_t) − f(w*), clipped at
+    EXCESS_FLOOR for log plots; examples: (T+1,) examples processed before w_t; epochs = examples/N.
     status: "ok"; "diverging" (the loss ended higher than it started) or "diverged" (it blew
     up and the run stopped at update ``diverged_at``).
     """
 
     ws: np.ndarray
     losses: np.ndarray
+    excess_loss: np.ndarray
     examples: np.ndarray
     epochs: np.ndarray
     batch_size: int
     lr: float
     status: str
     diverged_at: int | None
-    excess_loss: np.ndarray  # (T+1,) f(w_t) − f(w*), clipped at EXCESS_FLOOR for log plots
 
     @property
     def num_updates(self) -> int:
@@ -65,13 +84,15 @@ class SGDRun:
 
 
 def run_sgd(problem, batch_size, lr, num_epochs, *, w0=None, replacement=False, seed=0,
-            lr_decay=0.0, blowup=1e6):
-    """Mini-batch SGD  w ← w − lr·ĝ_B(w)  for ``num_epochs`` epochs.
+            lr_decay=0.0, num_runs=None, blowup=1e6):
+    """Mini-batch SGD  w ← w − lr·ĝ_B(w)  for ``num_epochs`` epochs, from ``w0`` (default W0).
 
-    problem: a ``LeastSquares``; batch_size: 1 … N (N = full batch = plain GD).
-    replacement=False: each epoch is a shuffled pass that visits every example once;
-    replacement=True: each batch is drawn independently, uniformly with replacement.
+    problem: a ``LeastSquares``; batch_size: 1 … N (N = the full batch = plain GD).
+    replacement=False: each epoch is a shuffled pass that visits every example once (the last
+    batch is smaller when B does not divide N); replacement=True: the same number of batches of
+    the same sizes, but every index drawn uniformly at random, repeats allowed.
     lr_decay: the learning rate in epoch e is lr / (1 + lr_decay·e) (0: constant).
+    num_runs: None for one run, or R for R independent runs computed together (vectorised).
     Stops (status "diverged") when |w − w*|² grows past ``blowup`` times its start.
     Returns an ``SGDRun``.
     """
@@ -80,9 +101,11 @@ def run_sgd(problem, batch_size, lr, num_epochs, *, w0=None, replacement=False, 
     lr = check_lr(lr)
     num_epochs = check_int("num_epochs", num_epochs, low=1)
     lr_decay = check_positive_number("lr_decay", lr_decay, allow_zero=True)
+    runs = 1 if num_runs is None else check_int("num_runs", num_runs, low=1)
     rng = as_rng(seed, "seed")
-    w = np.array(W0 if w0 is None else w0, dtype=float)
-    limit = blowup * max(float((w - problem.w_min) @ (w - problem.w_min)), 1.0)
+    X, y, w_min = problem.X, problem.y, problem.w_min
+    w = np.array(W0 if w0 is None else w0, dtype=float) * np.ones((runs, 1))  # (R, d)
+    limit = blowup * max(float(np.max(np.sum((w - w_min) ** 2, axis=1))), 1.0)
     ws, sizes = [w.copy()], [0]
     diverged_at = None
     # A too-large lr makes w overflow: we detect it and stop, so silence numpy's warnings.
@@ -90,29 +113,56 @@ def run_sgd(problem, batch_size, lr, num_epochs, *, w0=None, replacement=False, 
         for epoch in range(num_epochs):
             lr_epoch = lr / (1.0 + lr_decay * epoch)
             if replacement:
-                stream = rng.integers(0, n, size=n)
-                batches = (stream[s : s + batch_size] for s in range(0, n, batch_size))
-            else:
-                batches = minibatches(n, batch_size, rng)
-            for idx in batches:
-                w = w - lr_epoch * problem.grad(w, idx)  # ĝ_B = (2/B) X_Bᵀ (X_B w − y_B)
-                gap = w - problem.w_min
-                if not gap @ gap < limit:  # also catches NaN
+                order = rng.integers(0, n, size=(runs, n))
+            else:  # one shuffle per run: each example exactly once per epoch
+                order = rng.permuted(np.tile(np.arange(n), (runs, 1)), axis=1)
+            for start in range(0, n, batch_size):
+                idx = order[:, start : start + batch_size]  # (R, B)
+                X_b = X[idx]  # (R, B, d)
+                residual = np.einsum("rbd,rd->rb", X_b, w) - y[idx]  # ŷ − y on the batch
+                # ĝ_B = (2/B) X_Bᵀ (X_B w − y_B)
+                w = w - lr_epoch * (2.0 / idx.shape[1]) * np.einsum("rb,rbd->rd", residual, X_b)
+                gap2 = np.sum((w - w_min) ** 2, axis=1)
+                if not np.all(gap2 < limit):  # also catches NaN
                     diverged_at = len(ws)
                     break
                 ws.append(w)
-                sizes.append(len(idx))
+                sizes.append(idx.shape[1])
             if diverged_at is not None:
                 break
-    ws = np.array(ws)
-    losses = problem.f(ws)  # the full-data loss at every iterate, in one product
+    ws = np.array(ws)  # (T+1, R, d)
+    gaps = ws - w_min
+    # f(w) = f(w*) + (w − w*)ᵀ G (w − w*),  G = XᵀX / N: exact for least squares, and cheap
+    gram = X.T @ X / n
+    excess_raw = np.einsum("tri,ij,trj->tr", gaps, gram, gaps)
+    if num_runs is None:
+        ws, excess_raw = ws[:, 0], excess_raw[:, 0]
     examples = np.cumsum(sizes)
-    excess = np.maximum(losses - problem.f_min, EXCESS_FLOOR)
     if diverged_at is not None:
         status = "diverged"
+    elif np.any(excess_raw[-1] > excess_raw[0]):
+        status = "diverging"
+    elif batch_size == n and len(ws) > 2 and np.any(excess_raw[-1] > excess_raw[-2] + 1e-12):
+        status = "diverging"  # GD's loss falls at every step while lr is stable: growth = unstable
     else:
-        status = "diverging" if excess[-1] > excess[0] else "ok"
-    return SGDRun(ws, losses, examples, examples / n, batch_size, lr, status, diverged_at, excess)
+        status = "ok"
+    return SGDRun(ws, problem.f_min + excess_raw, np.maximum(excess_raw, EXCESS_FLOOR),
+                  examples, examples / n, batch_size, lr, status, diverged_at)
+
+
+def examples_to_reach(run: SGDRun, threshold: float):
+    """Examples processed until the excess loss first falls below ``threshold`` (None: never)."""
+    below = np.nonzero(run.excess_loss < threshold)[0]
+    return int(run.examples[below[0]]) if len(below) else None
+
+
+def epoch_means(run: SGDRun):
+    """Mean excess loss over the updates of each epoch: (epochs 1 … E, means), for a calm plot."""
+    epoch_of_update = np.ceil(run.epochs[1:] - 1e-9).astype(int)  # update t belongs to this epoch
+    num_epochs = int(epoch_of_update[-1])
+    sums = np.bincount(epoch_of_update, weights=run.excess_loss[1:], minlength=num_epochs + 1)
+    counts = np.bincount(epoch_of_update, minlength=num_epochs + 1)
+    return np.arange(1, num_epochs + 1), sums[1:] / counts[1:]
 
 
 def random_batches(n_examples, batch_size, num_batches, *, replacement=False, seed=0):
@@ -155,7 +205,7 @@ def gradient_variance(problem, w, batch_sizes, *, num_batches=2000, replacement=
 
     Returns a dict of arrays over ``batch_sizes``: "batch_size", "measured", "predicted"
     (with the (N − B)/(N − 1) correction unless ``replacement``), "predicted_no_fpc" (σ²/B),
-    plus "sigma2": the per-example variance tr Cov(∇ℓᵢ(w)) and "full_grad".
+    plus "sigma2": the per-example variance tr Cov(∇ℓᵢ(w)), "n_examples" and "full_grad".
     """
     batch_sizes = np.array([check_batch_size(b, problem.n_examples) for b in batch_sizes])
     sigma2 = float(problem.sample_grads(w).var(axis=0).sum())
@@ -171,42 +221,177 @@ def gradient_variance(problem, w, batch_sizes, *, num_batches=2000, replacement=
         "predicted": predicted_variance(sigma2, n, batch_sizes, replacement=replacement),
         "predicted_no_fpc": predicted_variance(sigma2, n, batch_sizes, replacement=True),
         "sigma2": sigma2,
+        "n_examples": n,
         "full_grad": problem.grad(w),
     }
 
 
-def unseen_fraction(n_examples, num_epochs, *, replacement=True, seed=0):
-    """Fraction of the examples that one epoch of N single draws never visits, per epoch: (num_epochs,).
+def visit_counts(n_examples, num_epochs, *, replacement=True, seed=0):
+    """How many times each example is drawn in an epoch of N draws: (num_epochs, N) ints.
 
-    Without replacement it is 0 every time (a shuffled pass visits each example once); with
-    replacement it is about (1 − 1/N)^N ≈ 1/e ≈ 0.368.
+    Without replacement every count is 1 (a shuffled pass); with replacement the counts are
+    about Poisson(1): a fraction (1 − 1/N)^N ≈ 1/e ≈ 0.368 of the examples is never drawn.
     """
     n_examples = check_int("n_examples", n_examples, low=1)
     idx = random_batches(n_examples, n_examples, num_epochs, replacement=replacement, seed=seed)
-    seen = np.zeros((num_epochs, n_examples), dtype=bool)
-    seen[np.arange(num_epochs)[:, None], idx] = True
-    return 1.0 - seen.mean(axis=1)
+    counts = np.zeros((num_epochs, n_examples), dtype=int)
+    np.add.at(counts, (np.arange(num_epochs)[:, None], idx), 1)
+    return counts
 
 
-def noise_ball(problem, lrs, batch_sizes, *, num_epochs=40, tail_epochs=20, seed=0):
-    """The average excess loss f(w_t) − f(w*) over the last ``tail_epochs`` epochs of SGD.
+def noise_ball(problem, lrs, batch_sizes, *, num_updates=500, num_runs=16, replacement=True,
+               seed=0):
+    """Where SGD with a constant lr settles: the mean excess loss over the second half of runs.
 
-    Returns a dict of (len(lrs), len(batch_sizes)) arrays: "measured", "predicted" and the axes
-    "lr", "batch_size". Prediction for small lr (w settles in a ball around w*):
-        E[f(w) − f(w*)] ≈ lr · σ²_B / 4,   σ²_B = σ²/B · (N − B)/(N − 1),  σ² at w*.
+    ``num_runs`` runs per (lr, B) start at the minimum w* and take about ``num_updates`` updates
+    (whole epochs); the first half lets the noise build up, the second half is averaged.
+    Returns a dict: "lr" (L,), "batch_size" (K,), "measured" (L, K), "predicted" (L, K), "sigma2".
+    Prediction for small lr, batches drawn independently with replacement (σ² at w*):
+        E[f(w) − f(w*)] ≈ lr · σ²/(4B).
     """
     sigma2 = float(problem.sample_grads(problem.w_min).var(axis=0).sum())
     n = problem.n_examples
+    num_updates = check_int("num_updates", num_updates, low=2)
     measured = np.zeros((len(lrs), len(batch_sizes)))
     predicted = np.zeros_like(measured)
     for i, lr in enumerate(lrs):
         for j, b in enumerate(batch_sizes):
-            run = run_sgd(problem, b, lr, num_epochs, seed=seed + 100 * i + j)
-            tail = run.epochs > num_epochs - tail_epochs
-            measured[i, j] = np.mean(run.losses[tail] - problem.f_min)
-            predicted[i, j] = lr * predicted_variance(sigma2, n, b) / 4
+            num_epochs = max(2, math.ceil(num_updates / math.ceil(n / b)))
+            run = run_sgd(problem, b, lr, num_epochs, w0=problem.w_min, replacement=replacement,
+                          num_runs=num_runs, seed=seed + 100 * i + j)
+            tail = run.losses[len(run.losses) // 2 :]
+            measured[i, j] = np.mean(tail - problem.f_min)
+            predicted[i, j] = lr * sigma2 / (4 * b)
     return {"lr": np.asarray(lrs, dtype=float), "batch_size": np.asarray(batch_sizes),
             "measured": measured, "predicted": predicted, "sigma2": sigma2}
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures of the notebook (each takes ax=None / axes=None and returns the axes)
+
+def _plain_log_ticks(axis):
+    """Label a log axis 0.001, 1, 1000 (plain numbers, no mathtext); no minor ticks."""
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_locator(ticker.NullLocator())
+
+
+def plot_runs(runs, axes=None, *, colors=None):
+    """Excess loss of several runs against examples processed (epochs) and against updates.
+
+    runs: {label: SGDRun}; axes: two axes (a new 9 × 3.5 in figure when None); returns the axes.
+    """
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(9.0, 3.5), sharey=True, layout="constrained")
+    ax_epochs, ax_updates = axes
+    palette = colors or [COLORS["gd"], COLORS["sgd"], PALETTE[3], PALETTE[7], PALETTE[1]]
+    for (label, run), color in zip(runs.items(), palette):
+        style = {"color": color, "lw": 1.1, "label": label}
+        if run.num_updates <= 50:  # few updates (full batch): show each as a dot
+            style.update(marker="o", ms=3)
+        ax_epochs.plot(run.epochs, run.excess_loss, **style)
+        ax_updates.plot(np.arange(1, run.num_updates + 1), run.excess_loss[1:], **style)
+    for ax in axes:
+        ax.set_yscale("log")
+        _plain_log_ticks(ax.yaxis)
+    ax_updates.set_xscale("log")
+    _plain_log_ticks(ax_updates.xaxis)
+    ax_epochs.set_xlabel("examples processed, in epochs (1 epoch = N examples)")
+    ax_epochs.set_ylabel("excess loss f(w) - f(w*) (log scale)")
+    ax_epochs.set_title("Per example processed")
+    ax_updates.set_xlabel("number of updates t (log scale)")
+    ax_updates.set_title("Per update step")
+    ax_epochs.figure.legend(*ax_epochs.get_legend_handles_labels(), loc="outside lower center",
+                            ncols=len(runs))
+    return axes
+
+
+def plot_epoch_means(curves, ax=None):
+    """Per-epoch mean excess loss of several runs: curves = {label: epoch_means(run)}."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 4.0), layout="constrained")
+    palette = [COLORS["gd"], COLORS["sgd"], PALETTE[3], PALETTE[7], PALETTE[1]]
+    for (label, (epochs, means)), color in zip(curves.items(), palette):
+        ax.plot(epochs, means, color=color, lw=1.5, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("excess loss f(w) - f(w*),\nmean over the epoch (log scale)")
+    ax.legend()
+    return ax
+
+
+def plot_gradient_histograms(grads, full_grad, ax=None, *, component=0):
+    """Histograms of mini-batch gradient estimates (one component), one per batch size.
+
+    grads: {batch_size: (num_batches, d) array}; full_grad: (d,). Returns the axes.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 3.6), layout="constrained")
+    values = np.concatenate([g[:, component] for g in grads.values()])
+    bins = np.linspace(np.percentile(values, 0.5), np.percentile(values, 99.5), 80)
+    palette = [COLORS["sgd"], PALETTE[1], PALETTE[3], PALETTE[5], PALETTE[7]]
+    for (b, g), color in zip(grads.items(), palette):
+        ax.hist(g[:, component], bins=bins, density=True, histtype="step", lw=1.5, color=color,
+                label=f"B = {b}")
+    ax.axvline(full_grad[component], color=COLORS["curve"], ls="--", lw=1.2,
+               label="full-batch gradient")
+    ax.set_xlabel(f"component {component + 1} of the gradient estimate")
+    ax.set_ylabel("density (1 / gradient unit)")
+    ax.legend()
+    return ax
+
+
+def plot_variance(variance, ax=None, *, with_replacement=None):
+    """Measured variance of ĝ_B against B on log-log axes, with σ²/B and σ²/B·(N−B)/(N−1).
+
+    variance: a ``gradient_variance`` result (without replacement); with_replacement: optional
+    result drawn with replacement. B = N (variance 0) cannot sit on a log axis and is left out.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 4.0), layout="constrained")
+    b = variance["batch_size"]
+    n, sigma2 = variance["n_examples"], variance["sigma2"]
+    keep = b < n  # at B = N the variance is 0 (up to rounding): no place on a log axis
+    grid = np.geomspace(1, b.max(), 200)
+    ax.plot(grid, sigma2 / grid, "--", color=COLORS["theory"], label="σ²/B (the 1/B law)")
+    keep_grid = grid < n * 0.999
+    ax.plot(grid[keep_grid], predicted_variance(sigma2, n, grid[keep_grid]), "-",
+            color=COLORS["curve"], lw=1.2, label="σ²/B · (N−B)/(N−1)")
+    ax.plot(b[keep], variance["measured"][keep], "o", color=COLORS["sgd"], ms=7,
+            label="measured, distinct examples per batch")
+    if with_replacement is not None:
+        ax.plot(with_replacement["batch_size"], with_replacement["measured"], "s", mfc="none",
+                color=COLORS["gd"], ms=8, label="measured, drawn with replacement")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(b)
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_locator(ticker.NullLocator())
+    ax.set_xlabel("batch size B (log scale)")
+    ax.set_ylabel("variance of the gradient estimate\n(sum over components, log scale)")
+    ax.legend()
+    return ax
+
+
+def plot_noise_ball(with_replacement, without_replacement=None, ax=None):
+    """Mean excess loss where constant-lr SGD settles, against lr/B, with lr·σ²/(4B)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 4.0), layout="constrained")
+    nb = with_replacement
+    ratio = nb["lr"][:, None] / nb["batch_size"][None, :]
+    grid = np.geomspace(ratio.min(), ratio.max(), 50)
+    ax.plot(grid, grid * nb["sigma2"] / 4, "-", color=COLORS["theory"], lw=1.5,
+            label="prediction lr·σ²/(4B)")
+    ax.plot(ratio.ravel(), nb["measured"].ravel(), "o", color=COLORS["sgd"], ms=6,
+            label="measured: batches drawn with replacement")
+    if without_replacement is not None:
+        ax.plot(ratio.ravel(), without_replacement["measured"].ravel(), "s", mfc="none",
+                color=COLORS["gd"], ms=7, label="measured: shuffled epochs")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("learning rate / batch size, lr/B (log scale)")
+    ax.set_ylabel("mean excess loss f(w) - f(w*)\nonce settled (log scale)")
+    ax.legend()
+    return ax
 
 
 # ---------------------------------------------------------------------------------------------
@@ -251,25 +436,34 @@ def _message(gd: SGDRun, sgd: SGDRun, n, per_epoch, num_epochs):
                 f"batch size {b}, learning rate {lr:.3g} is too large; the run was stopped "
                 "there. Lower the learning rate."), "error"
     if sgd.status == "diverging":
-        return (f"Diverging: with batch size {b} the excess loss grew from {excess[0]:.3g} to "
-                f"{excess[-1]:.3g} in {sgd.num_updates} updates; learning rate {lr:.3g} is "
-                "too large."), "error"
+        path = (f"grew from {excess[0]:.3g} to {excess[-1]:.3g}" if excess[-1] > excess[0] else
+                f"fell to {excess.min():.3g}, then grew back to {excess[-1]:.3g}")
+        return (f"Diverging: with batch size {b} the excess loss {path} in {sgd.num_updates} "
+                f"updates; learning rate {lr:.3g} is too large."), "error"
     if b == n:
         return (f"Batch size {n} = the full batch: plain gradient descent, {updates} per epoch "
-                f"and no noise. After {num_epochs} epochs ({gd.num_updates} updates) the excess "
-                f"loss is {excess[-1]:.2g}."), "info"
+                f"and no noise. After {gd.num_updates} updates the excess loss is "
+                f"{_excess_text(excess[-1])}."), "info"
+    epochs = "1 epoch" if num_epochs == 1 else f"{num_epochs} epochs"
     gd_note = {"diverged": "full-batch GD diverged at this learning rate",
                "diverging": "full-batch GD diverges at this learning rate"}.get(
-        gd.status, f"full-batch GD after the same {num_epochs} epochs: {gd.excess_loss[-1]:.2g}")
+        gd.status, f"full-batch GD after the same {epochs}: {_excess_text(gd.excess_loss[-1])}")
     kind = "pure SGD, one example per update" if b == 1 else f"{b} examples per update"
     head = f"Batch size {b} ({kind}): {updates} per epoch, {sgd.num_updates} in all. "
-    last = excess[sgd.epochs > num_epochs - 1]
+    # the tail of the run: its last epoch, or its second half when there is only one epoch
+    tail_start = max(num_epochs - 1, num_epochs / 2)
+    last = excess[sgd.epochs > tail_start]
+    where = "in the last epoch" if num_epochs > 1 else "in the second half of the epoch"
     if last.max() > 3 * last.min():
-        return head + (f"The loss is noisy: in the last epoch it wanders between "
+        return head + (f"The loss is noisy: {where} it wanders between "
                        f"{last.min():.2g} and {last.max():.2g} instead of settling "
                        f"({gd_note})."), "ok"
     return head + (f"Excess loss {excess[-1]:.2g} and still falling smoothly: at this learning "
                    f"rate the noise is small next to the way still to go ({gd_note})."), "ok"
+
+
+def _excess_text(value: float) -> str:
+    return f"below {EXCESS_FLOOR:g}, converged" if value <= EXCESS_FLOOR else f"{value:.2g}"
 
 
 _PROBLEM = None
@@ -284,8 +478,8 @@ def _default_problem():
 
 def make_figure():
     """The panel's figure: excess loss vs epochs (examples processed) and vs number of updates."""
-    fig = Figure(figsize=(8.0, 3.4))
-    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.15, top=0.91, wspace=0.08)
+    fig = Figure(figsize=(8.0, 3.7))
+    fig.subplots_adjust(left=0.115, right=0.98, bottom=0.14, top=0.84, wspace=0.08)
     ax_epochs, ax_updates = fig.subplots(1, 2, sharey=True)
     plain = ticker.FuncFormatter(lambda v, _: f"{v:g}")  # 1e-05, 0.01, 100: no mathtext (fast)
     for ax in (ax_epochs, ax_updates):
@@ -306,6 +500,9 @@ def make_figure():
     ax_updates.xaxis.set_minor_locator(ticker.NullLocator())
     ax_updates.set_xlabel("number of updates t (log scale)")
     ax_updates.set_title("Loss per update step")
+    # one legend above both axes, where no curve can hide under it; draw() renames the run
+    fig.legend(handles=[line for line in ax_epochs.lines if "-" not in line.get_gid()],
+               loc="upper center", ncols=2, frameon=False)
     return fig
 
 
@@ -327,15 +524,25 @@ def draw(fig, state):
                 line.set_data(x[-1:] if done else [], y[-1:] if done else [])
             else:
                 line.set_data(x, y)
-                line.set_label(labels[key])
                 values.append(y)
         ax.relim()
         ax.autoscale_view()
     ax_epochs.set_xlim(0, state["num_epochs"])
-    ax_updates.set_xlim(0.8, max(state["num_epochs"] * state["updates_per_epoch"], 10) * 1.25)
+    x_high = max(state["num_epochs"] * state["updates_per_epoch"], 10) * 1.25
+    ax_updates.set_xlim(0.8, x_high)
+    _log_ticks(ax_updates.xaxis, 0.8, x_high)
     finite = np.concatenate(values)
-    ax_epochs.set_ylim(max(finite.min() / 3, EXCESS_FLOOR), finite.max() * 3)
-    ax_epochs.legend(loc="lower left")
+    if len(finite):
+        low, high = max(finite.min() / 3, EXCESS_FLOOR), finite.max() * 3
+        ax_epochs.set_ylim(low, high)
+        _log_ticks(ax_epochs.yaxis, low, high)
+    fig.legends[0].get_texts()[1].set_text(labels["sgd"])
+
+
+def _log_ticks(axis, low, high):
+    """Ticks at 1, 2, 5 × 10^k on a log axis spanning less than two decades, else at 10^k."""
+    subs = (1.0, 2.0, 5.0) if math.log10(high / low) < 2 else (1.0,)
+    axis.set_major_locator(ticker.LogLocator(subs=subs))
 
 
 def make_panel(batch_size=None, lr=0.1, num_epochs=5):

@@ -1,15 +1,18 @@
-"""Fixtures of the browser test: one JupyterLab server and one Chromium for the whole module.
+"""Fixtures of the browser test: one JupyterLab server and one Chromium page for the module.
 
 - The browser: ``$CHROMIUM_PATH``, else ``chromium``, ``chromium-browser``, ``google-chrome`` on
-  the PATH. None found: the tests are skipped with a one-line reason, unless ``REQUIRE_BROWSER=1``
-  (set in CI), which turns that into a failure.
+  the PATH, else ``/usr/bin/chromium``. None found (or no Python Playwright): the tests are
+  skipped with a one-line reason, unless ``REQUIRE_BROWSER=1`` (set in CI) makes that a failure.
+  A notebook a scenario needs that does not exist is handled the same way.
 - The server serves a temporary COPY of ``notebooks/`` (the stored notebooks are never touched;
-  ``BROWSER_TEST_NOTEBOOKS=/some/folder`` serves another folder instead, for developing this test).
-  It is stopped after the last test whatever happens, kernels included.
-- Each test gets a fresh page (``lab`` fixture); on failure a screenshot and the browser console
-  are saved. Screenshots go to ``test-artifacts/browser/``; the server log too.
-- Timings (page load, run-all, slider-to-redraw) are recorded as ``timing:...`` properties and
-  printed at the end of the run (``timing_report.py``).
+  ``BROWSER_TEST_NOTEBOOKS=/some/folder`` serves another folder, for developing this test). It
+  is stopped after the last test whatever happens, kernels included.
+- JupyterLab is loaded once in one page (``LabBrowser``); each test opens its notebooks in it
+  (``lab`` fixture), and afterwards they are closed and their kernels shut down. After a failed
+  test the page is saved as a screenshot, the browser console as a text file, and the page is
+  replaced by a freshly loaded JupyterLab. Artifacts and the server log: test-artifacts/browser/.
+- Timings (page load, notebook open, run-all, slider-to-redraw, ...) are recorded as
+  ``timing:...`` properties and printed at the end of the run (``timing_report.py``).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # the helper modules next to this file, whatever the import mode
 
-from labpage import NotebookPage  # noqa: E402
+from labpage import NotebookPage, close_documents, load_lab  # noqa: E402
 from labserver import LabServer  # noqa: E402
 from timing_report import (  # noqa: E402, F401 - hooks, registered by being here
     PREFIX,
@@ -85,6 +88,13 @@ def notebooks_dir() -> Path:
     return Path(os.environ.get("BROWSER_TEST_NOTEBOOKS") or REPO / "notebooks").resolve()
 
 
+def pytest_generate_tests(metafunc):
+    """``notebook_name``: one test per notebook in the folder (by file name, for readable ids)."""
+    if "notebook_name" in metafunc.fixturenames:
+        names = sorted(path.name for path in notebooks_dir().glob("*.ipynb"))
+        metafunc.parametrize("notebook_name", names or [None], ids=names or ["no-notebooks"])
+
+
 def pytest_runtest_makereport(item, call):
     """Keep each phase's outcome on the item, so fixtures can react to a failed test."""
     if call.when == "call":
@@ -108,7 +118,7 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("*.png"):
+    for old in [*ARTIFACTS.glob("*.png"), *ARTIFACTS.glob("*-console.txt")]:
         old.unlink()
     return ARTIFACTS
 
@@ -134,16 +144,20 @@ def lab_server(chromium_path, artifacts):
 
 
 @pytest.fixture(scope="session")
-def chromium(chromium_path):
+def browser_context(chromium_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
         )
+        # One context for every test: pages share the HTTP cache, so JupyterLab loads faster.
+        context = browser.new_context(viewport=VIEWPORT)
+        context.set_default_timeout(30_000)
         try:
-            yield browser
+            yield context
         finally:
+            context.close()
             browser.close()
 
 
@@ -158,34 +172,104 @@ def timing(record_property):
     return record
 
 
-@pytest.fixture
-def lab(request, lab_server, chromium, artifacts, timing):
-    """``lab(notebook_name) -> NotebookPage``: opens the notebook in a fresh page of its own."""
-    context = chromium.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(30_000)
-    console: list[str] = []
-    pages: list[NotebookPage] = []
-    prefix = re.sub(r"[^\w.-]+", "-", request.node.name.removeprefix("test_")).strip("-")
+class LabBrowser:
+    """The one Chromium page showing JupyterLab, shared by the tests (booting Lab takes seconds).
 
-    def open_notebook(name: str) -> NotebookPage:
-        source = notebooks_dir() / name
-        if not source.is_file():
-            skip_or_fail(f"{name} does not exist yet in {notebooks_dir()}")
-        page = context.new_page()
-        page.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}")
+    ``page()`` loads JupyterLab when there is no page yet; ``tidy()`` closes every notebook and
+    shuts the kernels down after a test; ``discard()`` drops the page after a failure, so the
+    next test starts from a freshly loaded JupyterLab.
+    """
+
+    def __init__(self, context, server):
+        self.context = context
+        self.server = server
+        self.console: list[str] = []
+        self._page = None
+
+    def page(self):
+        """(page, seconds JupyterLab took to load, or None when it was already loaded)."""
+        if self._page is not None and not self._page.is_closed():
+            return self._page, None
+        page = self.context.new_page()
+        page.on("console", lambda msg: self.console.append(f"{msg.type}: {msg.text}")
                 if msg.type in ("error", "warning") else None)
-        page.on("pageerror", lambda exc: console.append(f"pageerror: {exc}"))
-        notebook = NotebookPage(page, lab_server, f"notebooks/{name}", artifacts, timing, prefix)
-        pages.append(notebook)
+        page.on("pageerror", lambda exc: self.console.append(f"pageerror: {exc}"))
+        self._page = page
+        seconds = load_lab(page, self.server)
+        close_documents(page)  # the launcher
+        return page, seconds
+
+    def tidy(self) -> None:
+        if self._page is not None and not self._page.is_closed():
+            try:
+                close_documents(self._page)
+                if self._page.locator(".jp-Dialog").count():
+                    self.discard()
+            except Exception:  # noqa: BLE001 - a page we cannot tidy is replaced
+                self.discard()
+        self.server.shutdown_kernels()  # the next test starts from fresh kernels, and memory
+
+    def discard(self) -> None:
+        if self._page is not None and not self._page.is_closed():
+            self._page.close()
+        self._page = None
+
+
+@pytest.fixture(scope="session")
+def lab_browser(lab_server, browser_context):
+    return LabBrowser(browser_context, lab_server)
+
+
+@pytest.fixture(scope="session")
+def ran_clean() -> dict[str, str]:
+    """Notebook name -> the test that opened it, ran all its cells and found nothing broken."""
+    return {}
+
+
+class Lab:
+    """``lab(name) -> NotebookPage``: opens a notebook in JupyterLab for one test.
+
+    ``lab.ran_clean`` (shared by the whole session) names the notebooks already run cleanly.
+    """
+
+    def __init__(self, request, lab_browser, artifacts, timing, ran_clean):
+        self.browser = lab_browser
+        self.artifacts = artifacts
+        self.timing = timing
+        self.ran_clean = ran_clean
+        self.test_name = request.node.name
+        self.prefix = re.sub(r"[^\w.-]+", "-", self.test_name.removeprefix("test_")).strip("-")
+        self.pages: list[NotebookPage] = []
+        lab_browser.console.clear()
+
+    def __call__(self, name: str | None) -> NotebookPage:
+        if name is None:
+            skip_or_fail(f"no notebooks in {notebooks_dir()}")
+        if not (notebooks_dir() / name).is_file():
+            skip_or_fail(f"{name} does not exist yet in {notebooks_dir()}")
+        page, boot_seconds = self.browser.page()
+        if boot_seconds is not None:
+            self.timing("page load", boot_seconds)
+        notebook = NotebookPage(page, self.browser.server, f"notebooks/{name}", self.artifacts,
+                                self.timing, self.prefix)
+        self.pages.append(notebook)
         notebook.open()
         return notebook
 
+    def close(self, failed: bool) -> None:
+        if failed and self.pages:  # what the page looked like, what the browser complained about
+            self.pages[-1].screenshot("FAILED")
+            (self.artifacts / f"{self.prefix}-console.txt").write_text(
+                "\n".join(self.browser.console) + "\n")
+            self.browser.discard()
+        self.browser.tidy()
+
+
+@pytest.fixture
+def lab(request, lab_browser, artifacts, timing, ran_clean):
+    """A ``Lab`` for this test; afterwards its notebooks are closed and their kernels stopped."""
+    lab = Lab(request, lab_browser, artifacts, timing, ran_clean)
     try:
-        yield open_notebook
+        yield lab
     finally:
-        if getattr(request.node, "_browser_failed", False):
-            for notebook in pages:
-                notebook.screenshot("FAILED")
-            (artifacts / f"{prefix}-console.txt").write_text("\n".join(console) + "\n")
-        context.close()
-        lab_server.shutdown_kernels()  # the next test starts from fresh kernels, and memory
+        lab.close(failed=getattr(request.node, "_browser_failed", False))

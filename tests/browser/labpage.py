@@ -33,6 +33,9 @@ WIDGET_REPR = re.compile(
 RAISES_TAGS = {"raises-exception", "nbval-raises-exception"}
 RAISES_COMMENT = "NBVAL_RAISES_EXCEPTION"
 
+# A cell's own outputs (not those nested inside an Output widget).
+_TOP_OUTPUT = ".jp-Cell-outputArea > .jp-OutputArea-child > .jp-OutputArea-output"
+
 # Reads the notebook's cell models, the kernel status and the rendered outputs in one go.
 _STATE_JS = r"""
 (path) => {
@@ -70,7 +73,7 @@ _STATE_JS = r"""
           ename: out.ename || null,
           evalue: out.evalue || null,
           widget: !!(out.data && out.data["application/vnd.jupyter.widget-view+json"]),
-          rendered_widget: !!(node && node.classList.contains("jupyter-widgets")),
+          rendered_widget: !!(node && node.querySelector(".jupyter-widgets")),
           text: node ? node.textContent.slice(0, 2000) : "",
         });
       }
@@ -111,12 +114,39 @@ def _first_line(text: str) -> str:
     return ""
 
 
+def _cell_label(source: str) -> str:
+    """The first line of a cell that is not a comment (markers like NBVAL_... are comments)."""
+    lines = [line for line in source.splitlines() if line.strip()]
+    code = [line for line in lines if not line.lstrip().startswith("#")]
+    return _first_line("\n".join(code or lines))
+
+
 def _may_raise(cell: dict) -> bool:
     return bool(RAISES_TAGS & set(cell.get("tags") or [])) or RAISES_COMMENT in cell["source"]
 
 
+def load_lab(page, server, timeout: float = 90.0) -> float:
+    """Load JupyterLab in ``page`` with a fresh workspace; returns the seconds until it is ready."""
+    start = time.perf_counter()
+    page.goto(server.url("lab", reset=""), wait_until="domcontentloaded", timeout=timeout * 1000)
+    page.wait_for_function("() => !!window.jupyterapp", timeout=timeout * 1000, polling=100)
+    page.evaluate("async () => { await window.jupyterapp.restored; }")
+    page.locator(".jp-LabShell").wait_for(state="visible", timeout=timeout * 1000)
+    return time.perf_counter() - start
+
+
+def close_documents(page) -> None:
+    """Close every tab of the main area without saving (the served notebooks are copies)."""
+    page.evaluate("""() => {
+      for (const widget of [...window.jupyterapp.shell.widgets("main")]) {
+        if (widget.context && widget.context.model) widget.context.model.dirty = false;
+        widget.dispose();
+      }
+    }""")
+
+
 class NotebookPage:
-    """One notebook open in its own JupyterLab page.
+    """One notebook open in JupyterLab (the only document open in that page).
 
     page: a Playwright page; server: the ``LabServer``; path: the notebook's path under the
     server root (e.g. ``notebooks/01_gradient_descent_1d.ipynb``); artifacts: folder for
@@ -157,9 +187,11 @@ class NotebookPage:
         )
         found = []
         for text in texts:
-            for pattern in WIDGET_ERROR_PATTERNS:
-                if pattern.lower() in text.lower():
-                    found.append(_first_line(text[text.lower().index(pattern.lower()):]))
+            lower = text.lower()
+            hits = [lower.index(pattern.lower()) for pattern in WIDGET_ERROR_PATTERNS
+                    if pattern.lower() in lower]
+            if hits:
+                found.append(_first_line(text[min(hits):]))
         return sorted(set(found))
 
     def problems(self, state: dict | None = None) -> list[str]:
@@ -170,7 +202,7 @@ class NotebookPage:
         for index, cell in enumerate(state["cells"]):
             if cell["type"] != "code":
                 continue
-            where = f"cell {index} ({_first_line(cell['source'])!r})"
+            where = f"cell {index} ({_cell_label(cell['source'])!r})"
             if cell["source"].strip() and cell["count"] is None:
                 not_run.append(index)
             for out in cell["outputs"]:
@@ -184,10 +216,11 @@ class NotebookPage:
                         "add the cell tag 'raises-exception' so JupyterLab's run-all goes on"
                     )
                 if out["widget"] and not out["rendered_widget"]:
-                    problems.append(
-                        f"{where}: a widget did not render, the page shows its text instead: "
-                        f"{_first_line(out['text'])!r} (is jupyterlab_widgets installed?)"
-                    )
+                    shown = _first_line(out["text"])
+                    hint = (" (the widget front end is missing: is jupyterlab_widgets installed?)"
+                            if WIDGET_REPR.match(out["text"] or "") else "")
+                    problems.append(f"{where}: a widget did not render; the page shows "
+                                    f"{shown!r}{hint}")
                 elif not out["widget"] and WIDGET_REPR.match(out["text"] or ""):
                     problems.append(f"{where} shows a widget as text: {_first_line(out['text'])!r}")
         if not_run:
@@ -198,16 +231,20 @@ class NotebookPage:
     # ----- acting ----------------------------------------------------------------------------
 
     def open(self, timeout: float = 60.0) -> None:
-        """Load the notebook in a fresh workspace and wait until its kernel is idle."""
+        """Open the notebook in the running JupyterLab (as File > Open does); wait for its kernel.
+        """
         start = time.perf_counter()
-        self.page.goto(self.server.url(f"lab/tree/{self.path}", reset=""),
-                       wait_until="domcontentloaded", timeout=timeout * 1000)
+        self.page.evaluate(
+            "async (path) => { await window.jupyterapp.commands.execute("
+            "'docmanager:open', {path, factory: 'Notebook'}); }",
+            self.path,
+        )
         self.page.wait_for_function(
             "([path, js]) => { const s = eval(js)(path); return s.ready && s.kernel === 'idle'; }",
             arg=[self.path, _STATE_JS], timeout=timeout * 1000, polling=100,
         )
         self.page.locator(".jp-Notebook .jp-Cell").first.wait_for(state="visible")
-        self.record("page load", time.perf_counter() - start)
+        self.record("notebook open", time.perf_counter() - start)
         dialogs = self.page.locator(".jp-Dialog")
         if dialogs.count():
             raise AssertionError(f"a dialog blocks the notebook: {dialogs.first.inner_text()!r}")
@@ -217,7 +254,7 @@ class NotebookPage:
         self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
         self.page.locator(f".lm-Menu-item[data-command='{command}']").click()
 
-    def run_all(self, timeout: float = 120.0) -> dict:
+    def run_all(self, timeout: float = 90.0) -> dict:
         """Clear all outputs, then Run > Restart Kernel and Run All Cells; wait until it is done.
 
         Clearing first makes "every code cell has an execution count" mean "ran just now".
@@ -234,23 +271,41 @@ class NotebookPage:
             self.page.wait_for_function(_WAIT_RUN_JS, arg=[self.path, _STATE_JS],
                                         timeout=timeout * 1000, polling=100)
         except Exception as exc:
-            self.screenshot("run-all-timeout")
             state = self.state()
-            pending = [i for i, c in enumerate(state.get("cells", []))
-                       if c["type"] == "code" and c["source"].strip() and c["count"] is None]
+            cells = state.get("cells", [])
+            # queued cells count as running too: the first one is the one executing
+            running = [i for i, c in enumerate(cells) if c["type"] == "code" and c["running"]]
+            stuck = f"kernel {state.get('kernel')}"
+            if running:
+                cell = self.page.locator(".jp-Notebook .jp-Cell").nth(running[0])
+                cell.scroll_into_view_if_needed()
+                stuck = f"stuck in cell {running[0]} ({_cell_label(cells[running[0]]['source'])!r})"
+            self.screenshot("run-all-timeout")
             raise AssertionError(
-                f"run-all did not finish within {timeout:.0f} s (kernel {state.get('kernel')}, "
-                f"cells not yet run: {pending})"
+                f"run-all of {self.path} did not finish within {timeout:.0f} s: {stuck}"
             ) from exc
         self.record("run-all", time.perf_counter() - start)
+        self.settle_widgets()
         return self.state()
+
+    def settle_widgets(self, timeout: float = 15.0) -> None:
+        """Wait until no widget output still says "Loading widget..." (views render after the
+        kernel is idle); one that never renders is then reported by ``problems``."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+        try:
+            self.page.wait_for_function(
+                """() => ![...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')]
+                         .some(node => node.textContent.includes('Loading widget'))""",
+                timeout=timeout * 1000, polling=100,
+            )
+        except PlaywrightTimeoutError:
+            pass
 
     def output_with(self, selector: str, has_text=None):
         """The top-level cell output that contains ``selector`` (optionally with ``has_text``)."""
-        inner = self.page.locator(selector, has_text=has_text) if has_text else \
-            self.page.locator(selector)
-        return self.page.locator(".jp-Cell-outputArea > .jp-OutputArea-child > .jp-OutputArea-output",
-                                 has=inner)
+        inner = self.page.locator(selector, has_text=has_text)
+        return self.page.locator(_TOP_OUTPUT, has=inner)
 
     def slider(self, scope, label: str):
         """The slider in ``scope`` whose description reads ``label`` (case-insensitive)."""
@@ -261,24 +316,15 @@ class NotebookPage:
     def image_src(self, image) -> str:
         return image.get_attribute("src") or ""
 
-    def wait_src_change(self, image, old_src: str, timeout: float = 15.0) -> float:
-        """Wait until ``image``'s ``src`` differs from ``old_src``; returns seconds waited."""
-        start = time.perf_counter()
-        handle = image.element_handle()
-        self.page.wait_for_function("([img, old]) => img.src && img.src !== old",
-                                    arg=[handle, old_src], timeout=timeout * 1000)
-        return time.perf_counter() - start
-
     def press_on(self, handle, key: str, image, timeout: float = 15.0) -> float:
         """Focus a slider handle, press ``key``, wait for ``image`` to redraw; returns seconds."""
         handle.focus()
         old_src = self.image_src(image)
         start = time.perf_counter()
         self.page.keyboard.press(key)
-        handle_img = image.element_handle()
         self.page.wait_for_function("([img, old]) => img.src && img.src !== old",
-                                    arg=[handle_img, old_src], timeout=timeout * 1000,
-                                    polling="raf")
+                                    arg=[image.element_handle(), old_src],
+                                    timeout=timeout * 1000, polling="raf")
         return time.perf_counter() - start
 
     def wait_idle(self, timeout: float = 30.0) -> None:

@@ -49,19 +49,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Linux: the server gets SIGTERM when the test process dies, even by SIGKILL."""
+def _parent_death_signal():
+    """Linux: a pre-exec hook giving the server SIGTERM when the test process dies (even by
+    SIGKILL). Resolved before the fork, so the child only makes one system call."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         import ctypes
 
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 class LabServer:
-    """One JupyterLab server serving ``root_dir``; state lives in ``work_dir``; log in ``log_path``."""
+    """One JupyterLab server serving ``root_dir``; state in ``work_dir``, log in ``log_path``."""
 
     def __init__(self, root_dir: Path, work_dir: Path, log_path: Path):
         self.root_dir = Path(root_dir)
@@ -78,7 +81,7 @@ class LabServer:
 
     def url(self, path: str, **query: str) -> str:
         """Address of ``path`` (e.g. ``lab/tree/x.ipynb``) with the token and ``query`` flags."""
-        flags = "".join(f"{key}&" if value == "" else f"{key}={value}&" for key, value in query.items())
+        flags = "".join(f"{key}={value}&" if value else f"{key}&" for key, value in query.items())
         return f"{self.base_url}/{path}?{flags}token={self.token}"
 
     def _env(self) -> dict[str, str]:
@@ -106,7 +109,7 @@ class LabServer:
         return env
 
     def start(self, timeout: float = 90.0) -> None:
-        """Start the server and wait until its REST API answers; raise RuntimeError if it does not."""
+        """Start the server; wait until its REST API answers (RuntimeError if it never does)."""
         env = self._env()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log_file = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
@@ -127,7 +130,7 @@ class LabServer:
                 cmd, cwd=self.root_dir, env=env, stdin=subprocess.DEVNULL,
                 stdout=self._log_file, stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+                preexec_fn=_parent_death_signal(),
             )
             if self._wait_ready(timeout):
                 return
@@ -192,10 +195,9 @@ class LabServer:
             except (ProcessLookupError, PermissionError):
                 pass
         self._kill_orphan_kernels()
-        if self._log_file is not None and proc is not None and self.proc is None:
-            self._log_file.flush()
 
     def close_log(self) -> None:
+        """Close the server's log file (after ``stop``)."""
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None

@@ -1,0 +1,250 @@
+"""Notebook 04: what one gradient costs: backprop, finite differences, and the sum over paths.
+
+Three ways to get the gradient of a network's output with respect to its weights:
+
+- **backprop**: one forward pass (caching what each layer needs) and one backward pass; each
+  ``Linear`` layer's backward does two matrix products the size of its forward one
+  (dW = Xᵀ dY and dX = dY Wᵀ), so the whole gradient costs about 3 forward passes;
+- **finite differences**: nudge each of the P parameters up and down, 2 forward passes each:
+  2P forward passes, so the cost grows with P², not exponentially;
+- **the sum over paths**: write each derivative with the chain rule expanded, as a sum over every
+  path from the weight to the output. A network of depth L and width w has w^L such paths for
+  its first layer alone: this, and only this, is the method whose cost grows exponentially
+  with depth.
+
+``count_multiply_adds`` and ``cost_counts`` count the arithmetic; ``path_sum_gradient`` really
+sums over the paths (and counts its multiplications), so the counts are measured, not assumed;
+``time_gradient`` measures seconds; ``plot_counts`` and ``plot_times`` draw them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import ticker
+
+from ..gradcheck import numerical_grad
+from ..layers import Linear, Sigmoid, Tanh, mlp
+from ..losses import SoftmaxCrossEntropy
+from ..plots import COLORS, PALETTE
+from ..validate import check_int
+
+# local derivative of each activation, from its output h = act(z)
+_ACTIVATION_DERIVATIVE = {Tanh: lambda h: 1 - h * h, Sigmoid: lambda h: h * (1 - h)}
+
+
+def num_params(sizes) -> int:
+    """Parameters of an MLP with layer widths ``sizes``: Σ (n_in + 1)·n_out (weights + biases)."""
+    return int(sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])))
+
+
+def count_multiply_adds(sizes, batch_size: int = 1) -> dict:
+    """Multiply-adds in the matrix products of one gradient of an MLP (activations not counted).
+
+    sizes: layer widths [n_in, ..., n_out]. Returns {"params", "forward", "backward",
+    "backprop" (forward + backward), "finite_differences" (2 forward passes per parameter)}.
+    """
+    batch_size = check_int("batch_size", batch_size, low=1)
+    forward = sum(batch_size * n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    backward = 2 * forward  # per Linear layer: dW = Xᵀ dY and dX = dY Wᵀ, each as big as X W
+    params = num_params(sizes)
+    return {"params": params, "forward": forward, "backward": backward,
+            "backprop": forward + backward, "finite_differences": 2 * params * forward}
+
+
+def cost_counts(width: int, depth: int) -> dict:
+    """The counts for a deep MLP [w, w, ..., w, 1] with ``depth`` Linear layers, one example.
+
+    Adds to ``count_multiply_adds``: "paths" = w^depth paths from the first layer's weights to
+    the output, and "path_sum" = the multiplications of summing over them, 2·depth − 2 per path
+    (what ``path_sum_gradient`` does). Python ints: exact even for w^20.
+    """
+    width = check_int("width", width, low=1)
+    depth = check_int("depth", depth, low=2)
+    counts = count_multiply_adds([width] * depth + [1])
+    paths = width**depth
+    counts.update(paths=paths, path_sum=paths * (2 * depth - 2))
+    return counts
+
+
+def deep_model(width: int, depth: int, *, activation: str = "tanh", seed: int = 0):
+    """The MLP [w, ..., w, 1] of ``cost_counts``, in float64 (``helpers.layers.mlp``)."""
+    return mlp([width] * depth + [1], activation, seed=seed, dtype=np.float64)
+
+
+def path_sum_gradient(model, x):
+    """d(output)/d(first-layer W) by summing the chain rule over every path; and its cost.
+
+    model: a Sequential of Linear layers with Tanh or Sigmoid between them, ending in one
+    output unit; x: one example, shape (n_in,). For the weight W¹[i, j] the derivative is
+        x_i · σ'(z¹_j) · Σ over k₂, k₃, … of W²[j, k₂] σ'(z²_k₂) W³[k₂, k₃] ⋯ Wᴸ[k_{L−1}, 0],
+    one product of 2L − 1 factors (2L − 2 multiplications) per path, x_i included. Each path is
+    multiplied out
+    on its own: nothing is shared between paths, which is what makes the method exponential.
+    Returns (grad of shape W¹.shape, number of multiplications done).
+    """
+    linears, activations = model.layers[0::2], model.layers[1::2]
+    if (not all(isinstance(layer, Linear) for layer in linears)
+            or not all(type(layer) in _ACTIVATION_DERIVATIVE for layer in activations)
+            or linears[-1].n_out != 1):
+        raise ValueError("model must alternate Linear and Tanh/Sigmoid layers and end in one "
+                         f"Linear output unit; got {model!r}")
+    derivs = [_ACTIVATION_DERIVATIVE[type(layer)] for layer in activations]
+    # forward pass, keeping σ'(z) of every hidden layer (the local derivatives on the paths)
+    h, slopes = np.asarray(x, dtype=float)[None, :], []
+    for linear, layer, deriv in zip(linears[:-1], activations, derivs):
+        h = layer.forward(linear.forward(h))
+        slopes.append(deriv(h)[0])
+    n_in, width = linears[0].params["W"].shape
+    hidden = [len(s) for s in slopes]
+    # every path: input i, then one unit in each hidden layer, then the output unit
+    paths = np.array(list(itertools.product(range(n_in), *[range(n) for n in hidden])))
+    factors = [np.asarray(x, dtype=float)[paths[:, 0]]]  # x_i
+    for layer in range(len(hidden)):
+        unit = paths[:, layer + 1]
+        factors.append(slopes[layer][unit])  # σ'(z) at this unit
+        following = linears[layer + 1].params["W"]
+        next_unit = paths[:, layer + 2] if layer + 2 < paths.shape[1] else np.zeros_like(unit)
+        factors.append(following[unit, next_unit])  # the weight leaving it
+    factors = np.stack(factors, axis=1)  # (num_paths, 2L − 1)
+    products = np.prod(factors, axis=1)  # 2L − 2 multiplications per path ...
+    grad = np.zeros((n_in, width))
+    np.add.at(grad, (paths[:, 0], paths[:, 1]), products)  # ... then summed per weight
+    return grad, len(paths) * (factors.shape[1] - 1)
+
+
+def backprop_first_layer_grad(model, x):
+    """d(output)/d(first-layer W) by backprop: forward, then backward with dL/d(output) = 1."""
+    out = model.forward(np.asarray(x, dtype=float)[None, :])
+    model.backward(np.ones_like(out))
+    return model.layers[0].grads["W"].copy()
+
+
+# ---------------------------------------------------------------------------------------------
+# Seconds: one gradient by backprop and by finite differences, as the parameter count grows
+
+def _one_blas_thread():
+    """Run BLAS on one thread (steadier timings of small products on a shared machine)."""
+    try:
+        from threadpoolctl import threadpool_limits  # installed with scikit-learn (mlxtend)
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _median_seconds(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def time_gradient(sizes, *, batch_size=64, repeats=7, fd_max_entries=2000, seed=0):
+    """Seconds for one forward pass, one backprop gradient, and one finite-difference gradient.
+
+    sizes: MLP widths (ReLU, float64, softmax cross-entropy on random data, ``batch_size`` rows).
+    Finite differences nudge every parameter entry (``helpers.gradcheck.numerical_grad``); for
+    more than ``fd_max_entries`` entries only that many are timed and the time is scaled up to
+    all P ("fd_measured" False). Returns {"params", "forward", "backprop", "finite_differences"}
+    in seconds (median of ``repeats`` for forward and backprop), "fd_measured" and "fd_entries"
+    (how many entries the finite differences really nudged).
+    """
+    rng = np.random.default_rng(seed)
+    model = mlp(sizes, "relu", seed=seed, dtype=np.float64)
+    loss_fn = SoftmaxCrossEntropy()
+    X = rng.standard_normal((batch_size, sizes[0]))
+    y = rng.integers(0, sizes[-1], size=batch_size)
+
+    def forward():
+        return loss_fn.forward(model.forward(X), y)
+
+    def backprop():
+        forward()
+        model.backward(loss_fn.backward())
+
+    with _one_blas_thread():
+        return _time_gradient(model, forward, backprop, repeats, fd_max_entries)
+
+
+def _time_gradient(model, forward, backprop, repeats, fd_max_entries):
+    t_forward = _median_seconds(forward, repeats)
+    t_backprop = _median_seconds(backprop, repeats)
+    params = sum(param.size for param in model.params.values())
+    budget = min(params, fd_max_entries)
+    start, done = time.perf_counter(), 0
+    for param in model.params.values():  # nudge the entries of each array in turn
+        take = min(param.size, budget - done)
+        if take <= 0:
+            break
+        flat = param.reshape(-1)
+        # numerical_grad on a view of the first `take` entries: 2 forward passes per entry
+        numerical_grad(lambda _: forward(), flat[:take])
+        done += take
+    t_fd = (time.perf_counter() - start) * params / done
+    return {"params": params, "forward": t_forward, "backprop": t_backprop,
+            "finite_differences": t_fd, "fd_measured": done == params, "fd_entries": done}
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+
+def plot_counts(depths, measured, width, ax=None):
+    """Arithmetic for one gradient against depth (log y): path sum, finite differences, backprop.
+
+    measured: {"path_sum": [...], ...} counted at ``depths``; lines are ``cost_counts``.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 4.2), layout="constrained")
+    grid = np.arange(min(depths), max(depths) + 1)
+    formula = [cost_counts(width, d) for d in grid]
+    styles = {"path_sum": ("sum over every path", COLORS["sgd"]),
+              "finite_differences": ("finite differences (2 forward passes per parameter)",
+                                     PALETTE[1]),
+              "backprop": ("backprop (forward + backward)", COLORS["gd"])}
+    for key, (label, color) in styles.items():
+        ax.plot(grid, [float(c[key]) for c in formula], "-", color=color, lw=1.2, label=label)
+        if key in measured:
+            ax.plot(depths, measured[key], "o", color=color, ms=6)
+    ax.plot([], [], "o", color=COLORS["theory"], label="counted while computing (dots)")
+    ax.set_yscale("log")
+    ax.set_xlabel(f"depth L (number of Linear layers, width {width})")
+    ax.set_ylabel("multiplications for one gradient\n(log scale)")
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+    ax.legend()
+    return ax
+
+
+def plot_times(results, ax=None):
+    """Seconds for one gradient against the parameter count P (log-log).
+
+    results: ``time_gradient`` dicts. Finite-difference times scaled up from a subset of the
+    entries are drawn as hollow circles.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 4.2), layout="constrained")
+    params = np.array([r["params"] for r in results])
+    measured = np.array([r["fd_measured"] for r in results])
+    fd_label = "finite differences"
+    if not measured.all():
+        entries = min(r["fd_entries"] for r in results if not r["fd_measured"])
+        fd_label += f" (hollow: timed on {entries:,} entries, scaled to P)"
+    for key, label, color in (("finite_differences", fd_label, PALETTE[1]),
+                              ("backprop", "backprop (forward + backward)", COLORS["gd"]),
+                              ("forward", "one forward pass", COLORS["curve"])):
+        values = np.array([r[key] for r in results])
+        full = measured if key == "finite_differences" else np.ones(len(values), dtype=bool)
+        ax.plot(params, values, "-", color=color, lw=1.2, label=label)
+        ax.plot(params[full], values[full], "o", color=color, ms=6)
+        ax.plot(params[~full], values[~full], "o", mfc="white", color=color, ms=6)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("number of parameters P (log scale)")
+    ax.set_ylabel("seconds for one gradient (log scale)")
+    ax.legend(loc="center right")
+    return ax

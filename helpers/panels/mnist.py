@@ -1,0 +1,587 @@
+"""Notebook 05, SGD on MNIST: one experiment as a pure function, the Train panel, the measurements.
+
+The network is the notebook's 784-H-10 multilayer perceptron (ReLU, softmax cross-entropy),
+trained by ``helpers.train.train``. What lives here:
+
+- ``run_experiment``        one training run from its settings: history, model, final numbers and a
+                            plain verdict (``"ok"``, ``"blew_up"``, ``"diverged"``); no widgets
+- ``batch_size_sweep``      batch sizes 1 … N measured: updates and seconds per epoch, accuracy
+                            after a fixed number of epochs and after a fixed wall-clock budget
+- ``confusion_matrix``, ``most_confident_mistakes``: what the trained network gets wrong
+- ``plot_confusion_matrix``, ``show_weight_images``, ``plot_runs``: the figures
+- ``TrainingPanel`` / ``make_panel()``: sliders, a Train button, a progress bar, a live figure and a
+  table with one row per run, so runs with the same seed can be compared side by side.
+
+The default settings (``DEFAULTS``) are the notebook's default configuration: on the offline
+sample (4,000 training digits) they reach about 93% test accuracy in about a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import math
+import time
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib import ticker
+from matplotlib.figure import Figure
+
+from ..data import MNIST
+from ..layers import mlp
+from ..losses import SoftmaxCrossEntropy, softmax
+from ..optim import OPTIMIZERS, make_optimizer
+from ..plots import COLORS, PALETTE, figure_png
+from ..train import evaluate, train
+from ..validate import check_batch_size, check_choice, check_int, check_lr, check_positive_number
+from ..widgets import batch_size_slider, dropdown, int_slider, lr_slider, message_html
+
+DEFAULTS = {"lr": 0.1, "batch_size": 16, "num_epochs": 7, "hidden": 128, "optimizer": "sgd"}
+HIDDEN_OPTIONS = (16, 32, 64, 128, 256, 512)
+N_CLASSES = 10
+CHANCE_ACCURACY = 1 / N_CLASSES
+BLOWUP_FACTOR = 5.0  # a loss this many times the first one counts as blowing up ...
+BLOWUP_WINDOW = 64  # ... when averaged over this many examples (several updates if B < 64)
+# run k gets colour k: Okabe–Ito without its yellow (too pale on white) until run 8
+RUN_COLORS = [c for c in PALETTE[1:] if c != "#F0E442"] + [PALETTE[0], "#F0E442"]
+
+
+def one_blas_thread():
+    """Run numpy's matrix products (BLAS) on one thread, from now on or inside ``with``.
+
+    The products here are small (a batch of 16 × 784 times 784 × 128): splitting them over
+    threads costs more than it saves, and on a busy machine two BLAS threads were measured up
+    to 30 times slower than one. Without ``threadpoolctl`` (installed with scikit-learn, which
+    mlxtend needs) this does nothing.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with mlxtend's scikit-learn
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def build_model(hidden: int, seed: int = 0):
+    """The notebook's network: mlp([784, hidden, 10]) with ReLU, float32, weights from ``seed``."""
+    hidden = check_int("hidden", hidden, low=1)
+    return mlp([784, hidden, N_CLASSES], activation="relu", seed=seed)
+
+
+def run_experiment(data, *, lr=DEFAULTS["lr"], batch_size=DEFAULTS["batch_size"],
+                   num_epochs=DEFAULTS["num_epochs"], hidden=DEFAULTS["hidden"],
+                   optimizer=DEFAULTS["optimizer"], seed: int = 0, schedule=None,
+                   callbacks=(), log_every: int = 50, **hyper) -> dict:
+    """Train a fresh 784-``hidden``-10 network on ``data`` and say how it went.
+
+    data: an ``MNIST`` from ``helpers.data.load_mnist`` (X_train (N, 784), y_train (N,), ...).
+    lr: learning rate; batch_size: 1 … N; num_epochs >= 1; hidden: hidden units;
+    optimizer: "sgd", "momentum", "nesterov", "rmsprop" or "adam" (``hyper`` passes more
+    hyperparameters, e.g. momentum=0.5); seed: weights and shuffling;
+    schedule: None or a function ``schedule(optimizer, num_steps) -> Schedule``;
+    callbacks, log_every: passed on to ``helpers.train.train`` (cb(history) every log_every steps).
+    Returns a dict: the settings, ``history``, ``model``, ``train_loss`` (loss of the final
+    weights on all training digits), ``test_acc`` (fraction), ``seconds`` (wall-clock time of
+    training), ``num_steps``, ``status`` ("ok", "blew_up" or "diverged"), ``message``, ``level``.
+    """
+    lr = check_lr(lr)
+    batch_size = check_batch_size(batch_size, len(data.X_train))
+    num_epochs = check_int("num_epochs", num_epochs, low=1)
+    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+    model = build_model(hidden, seed)
+    opt = make_optimizer(optimizer, model.parameters(), lr=lr, **hyper)
+    steps_per_epoch = math.ceil(len(data.X_train) / batch_size)
+    sched = None if schedule is None else schedule(opt, steps_per_epoch * num_epochs)
+    with one_blas_thread():
+        start = time.perf_counter()
+        history = train(model, SoftmaxCrossEntropy(), opt, data.X_train, data.y_train,
+                        batch_size=batch_size, num_epochs=num_epochs, seed=seed,
+                        X_test=data.X_test, y_test=data.y_test, callbacks=callbacks,
+                        progress=False, log_every=log_every, schedule=sched)
+        seconds = time.perf_counter() - start
+        with np.errstate(all="ignore"):
+            train_loss, _ = evaluate(model, data.X_train, data.y_train)
+            _, test_acc = evaluate(model, data.X_test, data.y_test)
+    result = {
+        "lr": lr, "batch_size": batch_size, "num_epochs": num_epochs, "hidden": int(hidden),
+        "optimizer": optimizer, "seed": seed, "history": history, "model": model,
+        "train_loss": float(train_loss), "test_acc": float(test_acc), "seconds": seconds,
+        "num_steps": history.num_steps,
+    }
+    result.update(_verdict(history, result))
+    return result
+
+
+def _verdict(history, result) -> dict:
+    """Name what happened: "ok", "blew_up" (the loss spiked) or "diverged" (it became NaN/inf).
+
+    Blowing up is judged on the loss averaged over at least BLOWUP_WINDOW examples, so that
+    one badly classified example with batch size 1 does not count as a blow-up.
+    """
+    lr, acc = result["lr"], result["test_acc"]
+    at_chance = acc < 2 * CHANCE_ACCURACY
+    epochs = f"{result['num_epochs']} epoch{'s' if result['num_epochs'] > 1 else ''}"
+    if history.status == "diverged":
+        return {"status": "diverged", "level": "error", "message": (
+            f"{history.message} Nothing was learnt that can be trusted: test accuracy "
+            f"{acc:.1%}.")}
+    window = max(1, math.ceil(BLOWUP_WINDOW / result["batch_size"]))
+    losses = np.asarray(history.step_loss, dtype=float)
+    usable = len(losses) - len(losses) % window
+    means = losses[:usable].reshape(-1, window).mean(axis=1) if usable else losses[:1]
+    # the baseline is the very first loss, measured before any update (about ln 10)
+    first, peak = losses[0], int(np.argmax(means))
+    if means[peak] > BLOWUP_FACTOR * first or not math.isfinite(result["train_loss"]) \
+            or result["train_loss"] > first:
+        ending = ("the network ended no better than guessing"
+                  if at_chance else "the network recovered only partly")
+        return {"status": "blew_up", "level": "error", "message": (
+            f"The loss blew up: from {first:.2f} at the start to {means[peak]:.3g} around "
+            f"update {(peak + 1) * window}, and {ending} ({acc:.1%} test accuracy). The "
+            f"learning rate {lr:g} is too large for {result['optimizer']} here: try one about "
+            "10× smaller.")}
+    summary = (f"Test accuracy {acc:.1%} after {epochs}, {result['num_steps']:,} updates of "
+               f"batch size {result['batch_size']} (final training loss "
+               f"{result['train_loss']:.3f}).")
+    if at_chance:
+        return {"status": "ok", "level": "warn", "message": (
+            f"{summary} That is no better than guessing: the learning rate {lr:g} is too small "
+            "to get anywhere in this many updates; try a larger one or more epochs.")}
+    return {"status": "ok", "level": "ok", "message": summary}
+
+
+def subset(data, n_train: int):
+    """The same data with only the first ``n_train`` training digits (the test set unchanged)."""
+    n_train = check_int("n_train", n_train, low=1, high=len(data.X_train))
+    return MNIST(data.X_train[:n_train], data.y_train[:n_train], data.X_test, data.y_test,
+                 data.source, f"{data.description}; first {n_train:,} training digits")
+
+
+def compare_sampling(data, *, lr=DEFAULTS["lr"], batch_size=DEFAULTS["batch_size"],
+                     num_epochs: int = 4, hidden=DEFAULTS["hidden"], seed: int = 0) -> dict:
+    """Shuffle-every-epoch against drawing the examples with replacement, same budget.
+
+    "shuffle": each epoch visits every training digit once (``helpers.train.train``);
+    "replacement": each epoch trains on N digits drawn at random with replacement, so some come
+    twice and others not at all. Same network, seed, lr, batch size and number of updates.
+    Returns {"shuffle": row, "replacement": row}, each row a dict with ``train_loss``,
+    ``train_acc``, ``test_acc`` and ``never_seen`` (mean fraction of the digits an epoch missed).
+    """
+    n = len(data.X_train)
+    rows = {}
+    with one_blas_thread():
+        for sampling in ("shuffle", "replacement"):
+            rows[sampling] = _train_sampled(data, sampling, n, lr=lr, batch_size=batch_size,
+                                            num_epochs=num_epochs, hidden=hidden, seed=seed)
+    return rows
+
+
+def _train_sampled(data, sampling, n, *, lr, batch_size, num_epochs, hidden, seed) -> dict:
+    """One run of ``compare_sampling``: "shuffle" or "replacement"."""
+    model = build_model(hidden, seed)
+    opt = make_optimizer("sgd", model.parameters(), lr=lr)
+    rng = np.random.default_rng(seed)
+    missed = []
+    for _ in range(check_int("num_epochs", num_epochs, low=1)):
+        if sampling == "shuffle":
+            idx = np.arange(n)  # train() shuffles: every digit exactly once
+        else:
+            idx = rng.integers(0, n, size=n)  # N draws with replacement
+        missed.append(1 - len(np.unique(idx)) / n)
+        train(model, SoftmaxCrossEntropy(), opt, data.X_train[idx], data.y_train[idx],
+              batch_size=batch_size, num_epochs=1, seed=rng, progress=False)
+    train_loss, train_acc = evaluate(model, data.X_train, data.y_train)
+    _, test_acc = evaluate(model, data.X_test, data.y_test)
+    return {"train_loss": train_loss, "train_acc": train_acc, "test_acc": test_acc,
+            "never_seen": float(np.mean(missed))}
+
+
+# ---- the batch-size measurement ----------------------------------------------------------------
+
+def batch_size_sweep(data, batch_sizes, *, n_train: int | None = None, lr: float = 0.1,
+                     hidden: int = 128, num_epochs: int = 1, budget_seconds: float = 0.15,
+                     optimizer: str = "sgd", seed: int = 0) -> list[dict]:
+    """Train once per batch size and measure what a batch size buys.
+
+    data: an ``MNIST``; only its first ``n_train`` training digits are used (all if None), so
+    that an epoch of batch size 1 stays short. batch_sizes: each from 1 to n_train.
+    Each run trains a fresh network (same seed, same lr) until it has done ``num_epochs``
+    epochs AND spent ``budget_seconds`` of wall-clock time, and records:
+    ``updates_per_epoch`` = ceil(n_train / batch_size); ``seconds_per_epoch`` (the first one);
+    ``acc_epochs``: test accuracy after ``num_epochs`` epochs (deterministic);
+    ``acc_budget``, ``steps_in_budget``: test accuracy and updates done when the budget ran out
+    (these depend on the machine and on how busy it is).
+    Returns one dict per batch size, in the order given.
+    """
+    budget_seconds = check_positive_number("budget_seconds", budget_seconds)
+    num_epochs = check_int("num_epochs", num_epochs, low=1)
+    n = len(data.X_train) if n_train is None else check_int(
+        "n_train", n_train, low=1, high=len(data.X_train))
+    X_train, y_train = data.X_train[:n], data.y_train[:n]
+    sizes = [check_batch_size(b, n) for b in batch_sizes]
+    rows = []
+    with one_blas_thread():
+        for b in sizes:
+            rows.append(_measure_batch_size(data, X_train, y_train, b, lr=lr, hidden=hidden,
+                                            num_epochs=num_epochs, budget_seconds=budget_seconds,
+                                            optimizer=optimizer, seed=seed))
+    return rows
+
+
+def _measure_batch_size(data, X_train, y_train, batch_size, *, lr, hidden, num_epochs,
+                        budget_seconds, optimizer, seed) -> dict:
+    """One run of ``batch_size_sweep``: train until both marks are passed, measure at each."""
+    model = build_model(hidden, seed)
+    opt = make_optimizer(optimizer, model.parameters(), lr=lr)
+    found = {}
+    start = time.perf_counter()
+
+    def watch(history):
+        # called after every update and at every epoch end: stop once both marks are passed
+        if "acc_budget" not in found and time.perf_counter() - start >= budget_seconds:
+            found["steps_in_budget"] = history.num_steps
+            found["acc_budget"] = evaluate(model, data.X_test, data.y_test)[1]
+        return not ("acc_budget" in found and len(history.test_acc) >= num_epochs)
+
+    epochs_cap = num_epochs + 10_000  # the callback stops the run well before this
+    history = train(model, SoftmaxCrossEntropy(), opt, X_train, y_train, batch_size=batch_size,
+                    num_epochs=epochs_cap, seed=seed, X_test=data.X_test, y_test=data.y_test,
+                    callbacks=(watch,), progress=False, log_every=1)
+    return {
+        "batch_size": batch_size,
+        "updates_per_epoch": math.ceil(len(X_train) / batch_size),
+        "seconds_per_epoch": history.wall_time[0],
+        "acc_epochs": history.test_acc[num_epochs - 1],
+        "acc_budget": found["acc_budget"],
+        "steps_in_budget": found["steps_in_budget"],
+        "status": history.status,
+    }
+
+
+# ---- what the network gets wrong --------------------------------------------------------------
+
+def predict(model, X) -> np.ndarray:
+    """Predicted classes (n,) of ``model`` for images X (n, 784)."""
+    return np.asarray(model.forward(np.asarray(X, dtype=np.float32))).argmax(axis=1)
+
+
+def confusion_matrix(y_true, y_pred, num_classes: int = N_CLASSES) -> np.ndarray:
+    """Counts C[i, j] of examples of true class i predicted as j: (num_classes, num_classes)."""
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_pred = np.asarray(y_pred, dtype=np.int64)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise ValueError(f"y_true and y_pred must be 1-D and of the same length; got shapes "
+                         f"{y_true.shape} and {y_pred.shape}")
+    counts = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(counts, (y_true, y_pred), 1)  # one count per (true, predicted) pair
+    return counts
+
+
+def most_confident_mistakes(model, X, y, k: int = 10) -> dict:
+    """The k wrong predictions the model was most sure of.
+
+    Returns a dict of arrays, most confident first: ``index`` (rows of X), ``predicted``,
+    ``true``, ``confidence`` (softmax probability of the predicted class).
+    """
+    k = check_int("k", k, low=1)
+    probs = softmax(model.forward(np.asarray(X, dtype=np.float32)))
+    predicted = probs.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != np.asarray(y))
+    confidence = probs[wrong, predicted[wrong]]
+    order = wrong[np.argsort(-confidence, kind="stable")][:k]
+    return {"index": order, "predicted": predicted[order], "true": np.asarray(y)[order],
+            "confidence": probs[order, predicted[order]]}
+
+
+def plot_confusion_matrix(counts, ax=None):
+    """Draw a confusion matrix (true class down, predicted across) with the counts written in."""
+    counts = np.asarray(counts)
+    if ax is None:
+        ax = Figure(figsize=(5.0, 4.6)).subplots()
+    k = len(counts)
+    # colour by the fraction of each true class, so rare mistakes still show
+    fraction = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    image = ax.imshow(np.sqrt(fraction), cmap="Blues", vmin=0, vmax=1)
+    for i in range(k):
+        for j in range(k):
+            if counts[i, j]:
+                dark = fraction[i, j] > 0.35
+                ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=8,
+                        color="white" if dark else COLORS["curve"])
+    ax.set_xticks(range(k))
+    ax.set_yticks(range(k))
+    ax.set_xlabel("predicted digit")
+    ax.set_ylabel("true digit")
+    ax.grid(False)
+    ax.figure.colorbar(image, ax=ax, label="√(fraction of the true class)", shrink=0.8)
+    return ax
+
+
+def show_weight_images(W, ax=None, *, num=32, ncols=8):
+    """The first ``num`` columns of a first-layer weight matrix W (784, H) as 28×28 images.
+
+    Each image shows what one hidden unit responds to: blue pixels raise its input, red lower
+    it. Every image has its own symmetric colour scale (its largest |w|).
+    """
+    W = np.asarray(W, dtype=float)
+    num = min(check_int("num", num, low=1), W.shape[1])
+    nrows = math.ceil(num / ncols)
+    if ax is None:
+        ax = Figure(figsize=(ncols * 0.9, nrows * 0.9)).subplots()
+    pad = 2
+    tiles = np.full((nrows * (28 + pad) - pad, ncols * (28 + pad) - pad), np.nan)
+    for unit in range(num):
+        r, c = divmod(unit, ncols)
+        w = W[:, unit].reshape(28, 28)
+        tiles[r * (28 + pad):r * (28 + pad) + 28, c * (28 + pad):c * (28 + pad) + 28] = (
+            w / max(np.abs(w).max(), 1e-12))
+    # "nearest": one block per weight, as it is (and a PNG a quarter of the size)
+    ax.imshow(tiles, cmap="RdBu", vmin=-1, vmax=1, interpolation="nearest")
+    ax.set_axis_off()
+    return ax
+
+
+# ---- the runs figure and table ----------------------------------------------------------------
+
+def _power_of_ten(value, _pos=None) -> str:
+    exponent = math.log10(value) if value > 0 else math.nan
+    if not math.isfinite(exponent) or abs(exponent - round(exponent)) > 1e-6:
+        return ""
+    exponent = round(exponent)
+    return f"{10.0 ** exponent:g}" if -2 <= exponent <= 3 else f"1e{exponent}"
+
+
+def plain_log_axis(ax) -> None:
+    """Log-scale y axis labelled 0.01, 0.1, 1, 10, ..., 1e-5 in plain text.
+
+    (Matplotlib's default 10ⁿ labels go through its TeX parser and make every redraw of a
+    panel about 50 ms slower.)
+    """
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(ticker.LogLocator(base=10, numticks=8))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(_power_of_ten))
+    ax.yaxis.set_minor_locator(ticker.NullLocator())
+
+
+def smoothed_loss(history, n_train: int, max_points: int = 300):
+    """The minibatch loss averaged over windows of about a tenth of an epoch, against epochs.
+
+    Returns (epochs, loss): (m,) arrays, m <= max_points; empty arrays before the first step.
+    """
+    losses = np.asarray(history.step_loss, dtype=float)
+    if len(losses) == 0:
+        return np.zeros(0), np.zeros(0)
+    seen = np.asarray(history.examples_seen, dtype=float)
+    steps_per_epoch = max(1, round(n_train / max(seen[0], 1)))
+    window = max(1, steps_per_epoch // 10, len(losses) // max_points)
+    usable = len(losses) - len(losses) % window if len(losses) >= window else len(losses)
+    if usable < window:  # fewer steps than one window: show them as they are
+        return seen / n_train, losses
+    means = losses[:usable].reshape(-1, window).mean(axis=1)
+    return seen[window - 1:usable:window] / n_train, means
+
+
+def plot_runs(fig, runs, n_train: int, *, current=None) -> None:
+    """Redraw ``fig`` (two axes): smoothed training loss and test accuracy against epochs.
+
+    runs: finished run dicts (from ``run_experiment``); current: the running run's
+    (label, history), drawn in its own colour with a thicker line.
+    """
+    ax_loss, ax_acc = fig.axes
+    for ax in (ax_loss, ax_acc):
+        ax.clear()
+    entries = [(run_label(i + 1, r), r["history"]) for i, r in enumerate(runs)]
+    if current is not None:
+        entries.append(current)
+    for i, (label, history) in enumerate(entries):
+        color = RUN_COLORS[i % len(RUN_COLORS)]
+        width = 2.2 if (current is not None and i == len(entries) - 1) else 1.3
+        x, loss = smoothed_loss(history, n_train)
+        if len(x):
+            ax_loss.plot(x, np.clip(loss, 1e-3, 1e6), color=color, lw=width, label=label)
+        acc = np.asarray(history.test_acc, dtype=float)
+        ax_acc.plot(np.arange(1, len(acc) + 1), 100 * acc, "o-", color=color, lw=width, ms=4)
+    plain_log_axis(ax_loss)
+    ax_loss.set_xlabel("epoch (passes over the training digits)")
+    ax_loss.set_ylabel("training loss (log scale)")
+    ax_loss.set_title("loss, averaged over a tenth of an epoch")
+    ax_acc.set_xlabel("epoch")
+    ax_acc.set_ylabel("test accuracy (%)")
+    ax_acc.set_title("accuracy on the test digits")
+    accs = [a for _, h in entries for a in h.test_acc if math.isfinite(a)]
+    low = 10 * math.floor(min(accs) * 10 - 0.5) if accs else 0  # zoom in, in steps of 10%
+    ax_acc.set_ylim(max(low, 0), 100)
+    if low <= 100 * CHANCE_ACCURACY:  # the chance line, when the axis reaches down to it
+        ax_acc.axhline(100 * CHANCE_ACCURACY, color=COLORS["theory"], lw=1, ls="--")
+        ax_acc.text(0.02, 100 * CHANCE_ACCURACY + 2, "guessing", color=COLORS["theory"],
+                    transform=ax_acc.get_yaxis_transform(), fontsize=8)
+    if not entries:
+        ax_loss.text(0.5, 0.5, "press Train", ha="center", va="center",
+                     transform=ax_loss.transAxes, color=COLORS["theory"])
+    elif ax_loss.lines:
+        ax_loss.legend(fontsize=7, loc="upper right")
+
+
+def run_label(number: int, run: dict) -> str:
+    """A short legend label: "run 2: sgd lr=0.1 B=16 H=128"."""
+    return (f"run {number}: {run['optimizer']} lr={run['lr']:.3g} B={run['batch_size']} "
+            f"H={run['hidden']}")
+
+
+TABLE_COLUMNS = ("run", "lr", "batch size", "epochs", "hidden", "optimizer",
+                 "final train loss", "test accuracy", "time (s)")
+
+
+def runs_table_html(runs) -> str:
+    """An HTML <table> with one row per run (the best test accuracy in bold); '' if no runs."""
+    if not runs:
+        return ""
+    best = max(range(len(runs)), key=lambda i: runs[i]["test_acc"])
+    head = "".join(f"<th style='padding:2px 8px'>{c}</th>" for c in TABLE_COLUMNS)
+    rows = []
+    for i, r in enumerate(runs):
+        cells = (i + 1, f"{r['lr']:.3g}", r["batch_size"], r["num_epochs"], r["hidden"],
+                 r["optimizer"], f"{r['train_loss']:.3f}", f"{r['test_acc']:.1%}",
+                 f"{r['seconds']:.1f}")
+        style = "font-weight:bold;" if i == best else ""
+        if r["status"] != "ok":
+            style += f"color:{COLORS['unstable']};"
+        tds = "".join(f"<td style='padding:2px 8px;text-align:right'>{html.escape(str(c))}</td>"
+                      for c in cells)
+        rows.append(f"<tr style='{style}'>{tds}</tr>")
+    return (f"<table class='runs-table' style='border-collapse:collapse;font-size:13px'>"
+            f"<tr>{head}</tr>{''.join(rows)}</table>")
+
+
+# ---- the panel ----------------------------------------------------------------------------------
+
+class TrainingPanel(widgets.VBox):
+    """Sliders, a Train button, a progress bar, a live figure and a table of runs.
+
+    data: an ``MNIST``. Each press of Train runs ``run_experiment`` with the sliders' values and
+    the same ``seed``, draws the loss and accuracy while it trains, then adds a row to the table.
+    Headless use: ``panel.train_button.click()`` trains synchronously; ``panel.runs`` holds the
+    finished runs, ``panel.state`` the last one, ``panel.message_text`` its message.
+    """
+
+    def __init__(self, data, *, seed: int = 0, redraw_seconds: float = 0.25, **defaults):
+        settings = {**DEFAULTS, **defaults}
+        self.data = data
+        self.seed = seed
+        self.redraw_seconds = redraw_seconds
+        self.runs: list[dict] = []
+        self.state: dict | None = None
+        self.frames_drawn = 0  # how many times the figure was rendered (the live updates)
+        n = len(data.X_train)
+        self.controls = {
+            "lr": lr_slider(settings["lr"], min=1e-4, max=10.0, continuous_update=False),
+            "batch_size": batch_size_slider(n, settings["batch_size"], continuous_update=False),
+            "num_epochs": int_slider(settings["num_epochs"], 1, 20, description="epochs",
+                                     continuous_update=False),
+            "hidden": widgets.SelectionSlider(
+                options=HIDDEN_OPTIONS, value=settings["hidden"], description="hidden units",
+                continuous_update=False, layout={"width": "460px"},
+                style={"description_width": "110px"}),
+            "optimizer": dropdown(OPTIMIZERS, settings["optimizer"], description="optimizer"),
+        }
+        self.train_button = widgets.Button(description="Train", button_style="primary",
+                                           icon="play", tooltip="train a new network")
+        self.clear_button = widgets.Button(description="Clear runs", tooltip="empty the table")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="training",
+                                            layout={"width": "460px"},
+                                            style={"description_width": "110px"})
+        self.message = widgets.HTML(value=message_html(
+            "Choose the settings and press Train. Every run starts from the same seed."))
+        self.fig = Figure(figsize=(9.0, 3.6))
+        self.fig.subplots(1, 2)
+        self.fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.28)
+        self.image = widgets.Image(format="png", layout={"width": "900px"})
+        self.table = widgets.HTML(value="")
+        self.train_button.on_click(self._on_train)
+        self.clear_button.on_click(self._on_clear)
+        buttons = widgets.HBox([self.train_button, self.clear_button])
+        super().__init__([*self.controls.values(), buttons, self.progress, self.message,
+                          self.image, self.table])
+        self._redraw()
+
+    def values(self) -> dict:
+        """The current value of every control, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    @property
+    def message_text(self) -> str:
+        """The message as plain text."""
+        text = self.message.value
+        return html.unescape(text[text.find(">") + 1:text.rfind("</div>")])
+
+    def train(self) -> dict | None:
+        """Run one experiment with the current settings; show it live; add it to the table."""
+        values = self.values()
+        n = len(self.data.X_train)
+        steps = math.ceil(n / values["batch_size"]) * values["num_epochs"]
+        self.progress.max, self.progress.value = steps, 0
+        self.progress.bar_style = ""
+        label = run_label(len(self.runs) + 1, values)
+        self.message.value = message_html(f"Training {label} ...", "info")
+        last = {"time": time.perf_counter(), "cost": 0.0}
+
+        def live(history):
+            # every log_every steps and at each epoch end: move the bar, redraw now and then,
+            # never spending more than about a third of the time on drawing
+            self.progress.value = history.num_steps
+            now = time.perf_counter()
+            if now - last["time"] >= max(self.redraw_seconds, 2 * last["cost"]):
+                self._redraw(current=(label, history))
+                last["time"] = time.perf_counter()
+                last["cost"] = last["time"] - now
+
+        from ..train import History
+
+        self._redraw(current=(label, History()))  # the new run appears at once, still empty
+        self.train_button.disabled = True
+        try:
+            result = run_experiment(self.data, seed=self.seed, callbacks=(live,),
+                                    log_every=max(1, steps // 50), **values)
+        except (ValueError, TypeError) as exc:  # a setting the maths does not allow
+            self.message.value = message_html(str(exc), "error")
+            return None
+        finally:
+            self.train_button.disabled = False
+        self.progress.value = result["num_steps"]
+        self.progress.bar_style = "success" if result["status"] == "ok" else "danger"
+        self.runs.append(result)
+        self.state = result
+        self._redraw()
+        self.message.value = message_html(
+            f"Run {len(self.runs)}: {result['message']}", result["level"])
+        self.table.value = runs_table_html(self.runs)
+        return result
+
+    def clear(self) -> None:
+        """Forget every run: empty table, empty figure."""
+        self.runs.clear()
+        self.state = None
+        self.table.value = ""
+        self.progress.value = 0
+        self.message.value = message_html("Runs cleared. Press Train to start again.")
+        self._redraw()
+
+    def _redraw(self, current=None) -> None:
+        plot_runs(self.fig, self.runs, len(self.data.X_train), current=current)
+        self.image.value = figure_png(self.fig)
+        self.frames_drawn += 1
+
+    def _on_train(self, _button) -> None:
+        self.train()
+
+    def _on_clear(self, _button) -> None:
+        self.clear()
+
+
+def make_panel(data=None, **defaults) -> TrainingPanel:
+    """The notebook's MNIST experiment panel; ``data`` defaults to the offline sample."""
+    if data is None:
+        from ..data import load_mnist
+
+        data = load_mnist("sample", verbose=False)
+    return TrainingPanel(data, **defaults)

@@ -1,0 +1,373 @@
+"""Notebook 06, momentum and Adam: five optimizers on the same valleys, and on MNIST.
+
+Pure functions for the notebook's measurements:
+
+- ``run_optimizer``       one optimizer ("gd", "momentum", "nesterov", "rmsprop", "adam") on the
+                          ill-conditioned bowl or on Rosenbrock, through ``helpers.gd.minimize``
+- ``optimal_momentum``, ``optimal_momentum_lr``: the heavy-ball tuning of a quadratic,
+                          β = ((√κ − 1)/(√κ + 1))²  with  lr = (2/(√λ_max + √λ_min))²
+- ``momentum_sweep``      steps to tolerance over a grid of β at that lr: the measured optimum
+- ``make_schedule``, ``schedule_curves``: the learning-rate schedules compared on MNIST
+- ``compare_on_mnist``    several optimizer settings trained with the same seed and budget
+
+and the panel: ``compute_paths`` (pure) + ``make_panel()`` (optimizer, learning rate, momentum,
+problem, condition number, steps).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..gd import minimize
+from ..objectives import QuadraticBowl, Rosenbrock
+from ..plots import COLORS, plot_contours
+from ..schedules import (
+    CosineAnnealingLR,
+    LinearWarmup,
+    StepLR,
+    WarmupCosine,
+    lr_curve,
+)
+from ..validate import check_choice, check_fraction, check_int, check_lr, check_positive_number
+from ..widgets import Panel, dropdown, float_slider, int_slider, lr_slider
+from .mnist import plain_log_axis
+
+OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adam")
+PROBLEMS = ("bowl", "rosenbrock")
+X0 = {"bowl": (-1.8, 1.2), "rosenbrock": (-1.5, 2.0)}  # start points
+VIEW = {"bowl": ((-2.0, 2.0), (-1.5, 1.5)), "rosenbrock": ((-2.0, 2.0), (-1.0, 3.0))}
+# A learning rate that works for each optimizer on each problem (bowl with kappa = 10).
+SUGGESTED_LR = {
+    "bowl": {"gd": 0.15, "momentum": 0.05, "nesterov": 0.05, "rmsprop": 0.05, "adam": 0.2},
+    # plain GD is stable at the start while lr < 2/λ_max ≈ 0.00096 (the Hessian there)
+    "rosenbrock": {"gd": 9e-4, "momentum": 9e-4, "nesterov": 9e-4, "rmsprop": 1e-2,
+                   "adam": 5e-2},
+}
+LOSS_FLOOR = 1e-16  # f − f_min is clipped here before a log plot
+SCHEDULES = ("constant", "step", "cosine", "warmup", "warmup_cosine")
+
+
+def make_objective(problem: str = "bowl", kappa: float = 10.0):
+    """The bowl ½ xᵀAx with eigenvalues 1 and kappa (axes-aligned), or Rosenbrock (a=1, b=100)."""
+    problem = check_choice("problem", problem, PROBLEMS)
+    if problem == "bowl":
+        return QuadraticBowl(kappa=kappa, lam_min=1.0)
+    return Rosenbrock()
+
+
+def optimizer_hyper(optimizer: str, momentum: float) -> dict:
+    """What the momentum slider means for each optimizer (a dict of ``minimize`` keywords).
+
+    gd: nothing; momentum, nesterov: SGD's momentum; adam: beta1 (beta2 stays 0.999);
+    rmsprop: nothing (alpha stays 0.99, and torch's RMSProp has no momentum by default).
+    """
+    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+    momentum = check_fraction("momentum", momentum)
+    if optimizer in ("momentum", "nesterov"):
+        return {"momentum": momentum}
+    if optimizer == "adam":
+        return {"betas": (momentum, 0.999)}
+    return {}
+
+
+def run_optimizer(problem="bowl", optimizer="momentum", lr=0.05, momentum=0.9, kappa=10.0,
+                  num_steps=100, *, x0=None, tol=1e-10):
+    """One optimizer from the problem's start point: a ``helpers.gd.Trajectory``.
+
+    problem: "bowl" or "rosenbrock"; optimizer: one of ``OPTIMIZERS``; lr > 0;
+    momentum: in [0, 1), see ``optimizer_hyper``; kappa >= 1 (bowl only); num_steps >= 1;
+    x0: start point (2,), by default ``X0[problem]``.
+    """
+    objective = make_objective(problem, kappa)
+    x0 = X0[problem] if x0 is None else x0
+    hyper = optimizer_hyper(optimizer, momentum)
+    # numpy is told to stay quiet: a diverging run is reported by its status, not by warnings
+    with np.errstate(all="ignore"):
+        return minimize(objective, x0, optimizer, lr=lr, num_steps=num_steps, tol=tol, **hyper)
+
+
+def compute_paths(optimizer="momentum", lr=0.05, momentum=0.9, problem="bowl", kappa=10.0,
+                  num_steps=100) -> dict:
+    """The panel's state: the chosen optimizer's path and losses, and plain GD at the same lr.
+
+    Returns a dict with ``xs`` (T+1, 2), ``gaps`` (T+1,) f − f_min clipped at LOSS_FLOOR,
+    ``status``, ``diverged_at``, ``converged_at``; ``ref_xs``, ``ref_gaps``, ``ref_status`` for
+    GD (None when the chosen optimizer is GD); ``xlim``, ``ylim``, ``x_min``; ``message`` and
+    ``level``.
+    """
+    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+    problem = check_choice("problem", problem, PROBLEMS)
+    lr = check_lr(lr)
+    num_steps = check_int("num_steps", num_steps, low=1)
+    kappa = check_positive_number("kappa", kappa)
+    traj = run_optimizer(problem, optimizer, lr, momentum, kappa, num_steps)
+    ref = None if optimizer == "gd" else run_optimizer(problem, "gd", lr, momentum, kappa,
+                                                       num_steps)
+    objective = make_objective(problem, kappa)
+    xlim, ylim = VIEW[problem]
+    state = {
+        "problem": problem, "optimizer": optimizer, "lr": lr, "momentum": momentum,
+        "kappa": kappa, "num_steps": num_steps,
+        "xs": traj.xs, "gaps": _gaps(traj, objective), "status": traj.status,
+        "diverged_at": traj.diverged_at, "converged_at": traj.converged_at,
+        "ref_xs": None if ref is None else ref.xs,
+        "ref_gaps": None if ref is None else _gaps(ref, objective),
+        "ref_status": None if ref is None else ref.status,
+        "xlim": xlim, "ylim": ylim, "x_min": np.asarray(objective.x_min, dtype=float),
+    }
+    state["message"], state["level"] = _message(state, traj, ref)
+    return state
+
+
+def _gaps(traj, objective) -> np.ndarray:
+    return np.maximum(traj.losses - objective.f_min, LOSS_FLOOR)
+
+
+_LEVELS = {"converged": "ok", "converging": "info", "oscillating": "warn",
+           "diverging": "error", "diverged": "error"}
+
+
+def _message(state, traj, ref) -> tuple[str, str]:
+    name = {"gd": "Plain GD", "momentum": "Momentum", "nesterov": "Nesterov",
+            "rmsprop": "RMSProp", "adam": "Adam"}[state["optimizer"]]
+    text = f"{name}: {traj.message}"
+    if ref is not None:
+        if ref.status == "converged":
+            text += f" Plain GD at the same lr converged in {ref.converged_at} steps."
+        else:
+            text += f" Plain GD at the same lr: {ref.status}."
+    if state["optimizer"] in ("gd", "rmsprop"):
+        text += f" (The momentum slider does nothing for {name}.)"
+    if state["problem"] == "rosenbrock":
+        text += " (κ applies to the bowl only.)"
+    if traj.status in ("diverged", "diverging"):
+        suggested = SUGGESTED_LR[state["problem"]][state["optimizer"]]
+        text += f" Try lr ≈ {suggested:g}."
+    return text, _LEVELS[traj.status]
+
+
+# ---- the optimal momentum of a quadratic ------------------------------------------------------
+
+def optimal_momentum(kappa: float) -> float:
+    """β* = ((√κ − 1)/(√κ + 1))²: the heavy-ball momentum that contracts a quadratic fastest."""
+    kappa = check_positive_number("kappa", kappa)
+    if kappa < 1:
+        raise ValueError(f"kappa must be >= 1 (λ_max / λ_min); got {kappa!r}")
+    root = math.sqrt(kappa)
+    return ((root - 1) / (root + 1)) ** 2
+
+
+def optimal_momentum_lr(lam_min: float, lam_max: float) -> float:
+    """lr* = (2/(√λ_max + √λ_min))²: the learning rate that goes with β*."""
+    lam_min = check_positive_number("lam_min", lam_min)
+    lam_max = check_positive_number("lam_max", lam_max)
+    return (2 / (math.sqrt(lam_max) + math.sqrt(lam_min))) ** 2
+
+
+def momentum_sweep(kappa: float, betas=None, *, lr=None, num_steps: int = 300,
+                   tol: float = 1e-10, x0=(1.0, 1.0)) -> dict:
+    """Steps heavy-ball momentum needs to bring f below ``tol``, for each β, on a bowl.
+
+    kappa: condition number of the bowl (λ_min = 1); betas: momentum values in [0, 1)
+    (default 0, 0.01, ..., 0.99); lr: default ``optimal_momentum_lr``.
+    Returns a dict: ``betas`` (m,), ``steps`` (m,) float (NaN where ``num_steps`` were not
+    enough or the run diverged), ``lr``, ``beta_formula``, ``beta_best`` (the measured
+    minimum), ``steps_best``, ``steps_formula`` (steps at the grid point nearest the formula).
+    """
+    bowl = QuadraticBowl(kappa=kappa, lam_min=1.0)
+    betas = np.round(np.arange(0.0, 0.995, 0.01), 2) if betas is None else np.asarray(betas)
+    lr = optimal_momentum_lr(bowl.lam_min, bowl.lam_max) if lr is None else check_lr(lr)
+    steps = np.full(len(betas), np.nan)
+    for i, beta in enumerate(betas):
+        beta = float(check_fraction("betas", beta))
+        with np.errstate(all="ignore"):
+            traj = (minimize(bowl, x0, "gd", lr=lr, num_steps=num_steps, tol=tol) if beta == 0
+                    else minimize(bowl, x0, "momentum", lr=lr, num_steps=num_steps, tol=tol,
+                                  momentum=beta))
+        if traj.status == "converged":
+            steps[i] = traj.converged_at
+    beta_formula = optimal_momentum(kappa)
+    reached = np.isfinite(steps)
+    best = int(np.nanargmin(steps)) if reached.any() else None
+    nearest = int(np.argmin(np.abs(betas - beta_formula)))
+    return {
+        "betas": betas, "steps": steps, "lr": lr, "kappa": float(kappa),
+        "beta_formula": beta_formula,
+        "beta_best": None if best is None else float(betas[best]),
+        "steps_best": None if best is None else int(steps[best]),
+        "steps_formula": float(steps[nearest]),
+    }
+
+
+def gd_steps_to_tolerance(kappa: float, *, num_steps: int = 5000, tol: float = 1e-10,
+                          x0=(1.0, 1.0)) -> int | None:
+    """Steps plain GD with its best fixed lr, 2/(λ_min + λ_max), needs on the same bowl."""
+    bowl = QuadraticBowl(kappa=kappa, lam_min=1.0)
+    traj = minimize(bowl, x0, "gd", lr=bowl.best_lr(), num_steps=num_steps, tol=tol)
+    return traj.converged_at
+
+
+# ---- learning-rate schedules ----------------------------------------------------------------
+
+def make_schedule(name: str, optimizer, num_steps: int):
+    """A schedule over ``num_steps`` update steps, or None for "constant".
+
+    "step": lr × 0.1 after 2/3 of the steps (StepLR); "cosine": half a cosine down to 0;
+    "warmup": linear warm-up from lr/10 over the first 10% of the steps, then constant;
+    "warmup_cosine": that warm-up, then a cosine down to 0.
+    """
+    name = check_choice("name", name, SCHEDULES)
+    num_steps = check_int("num_steps", num_steps, low=2)
+    warmup = max(1, num_steps // 10)
+    if name == "constant":
+        return None
+    if name == "step":
+        return StepLR(optimizer, step_size=max(1, 2 * num_steps // 3), gamma=0.1)
+    if name == "cosine":
+        return CosineAnnealingLR(optimizer, T_max=num_steps)
+    if name == "warmup":
+        return LinearWarmup(optimizer, warmup_steps=warmup, start_factor=0.1)
+    return WarmupCosine(optimizer, warmup_steps=warmup, total_steps=num_steps,
+                        start_factor=0.1)
+
+
+class _LrHolder:
+    """Stands in for an optimizer when a schedule is only plotted: an ``lr`` and nothing else."""
+
+    def __init__(self, lr: float):
+        self.lr = lr
+
+
+def schedule_curves(lr: float, num_steps: int, names=SCHEDULES) -> dict:
+    """{name: (num_steps,) learning rates} for each schedule, starting from ``lr``."""
+    lr = check_lr(lr)
+    curves = {}
+    for name in names:
+        schedule = make_schedule(name, _LrHolder(lr), num_steps)
+        curves[name] = (np.full(num_steps, lr) if schedule is None
+                        else lr_curve(schedule, num_steps))
+    return curves
+
+
+def compare_on_mnist(data, settings, *, hidden: int = 64, batch_size: int = 32,
+                     num_epochs: int = 2, seed: int = 0) -> list[dict]:
+    """Train one network per setting, all with the same seed, data order and budget.
+
+    settings: list of dicts with "optimizer", "lr" and optional "schedule" (a name in
+    SCHEDULES) and hyperparameters (e.g. "momentum": 0.9).
+    Returns the ``run_experiment`` results, in the same order, each with "schedule" added.
+    """
+    from .mnist import run_experiment  # the experiment of notebook 05, reused
+
+    results = []
+    for setting in settings:
+        setting = dict(setting)
+        name = setting.pop("schedule", "constant")
+        check_choice("schedule", name, SCHEDULES)
+        result = run_experiment(
+            data, hidden=hidden, batch_size=batch_size, num_epochs=num_epochs, seed=seed,
+            schedule=lambda opt, n, name=name: make_schedule(name, opt, n), **setting)
+        result["schedule"] = name
+        results.append(result)
+    return results
+
+
+# ---- the panel ----------------------------------------------------------------------------------
+
+def draw_paths(fig, state) -> None:
+    """Left: contours with the path (and GD's, dashed); right: f − f_min against the step."""
+    ax_path, ax_loss = fig.axes
+    key = (state["problem"], state["kappa"] if state["problem"] == "bowl" else None)
+    if getattr(fig, "_contours_key", None) != key:  # contours only change with the problem
+        ax_path.clear()
+        plot_contours(make_objective(state["problem"], state["kappa"]), ax=ax_path,
+                      xlim=state["xlim"], ylim=state["ylim"], num=120)
+        ax_path.set_title("path on the contours of f")
+        (fig._ref_path,) = ax_path.plot([], [], "--", color=COLORS["gd"], lw=1, alpha=0.6,
+                                        label="plain GD, same lr")
+        (fig._path,) = ax_path.plot([], [], "-o", ms=2.5, lw=1.2, label="chosen optimizer")
+        (fig._start,) = ax_path.plot([], [], "s", color=COLORS["curve"], ms=6, label="start")
+        fig._contours_key = key
+    if not hasattr(fig, "_loss"):  # the loss axes keep their artists; draws only move data
+        (fig._loss,) = ax_loss.plot([], [], lw=1.5)
+        (fig._ref_loss,) = ax_loss.plot([], [], "--", color=COLORS["gd"], lw=1, alpha=0.7,
+                                        label="plain GD, same lr")
+        fig._blowup = ax_loss.axvline(0, color=COLORS["unstable"], lw=1, ls=":",
+                                      label="blew up here")
+        fig._note = ax_loss.text(0.5, 0.5, "", transform=ax_loss.transAxes, ha="center",
+                                 color=COLORS["unstable"], fontsize=11)
+        plain_log_axis(ax_loss)
+        ax_loss.set_xlabel("step t")
+        ax_loss.set_ylabel("f(x_t) − f_min (log scale)")
+        ax_loss.set_title("loss against steps")
+    color = COLORS[state["optimizer"]]
+    xs, ref, gaps, ref_gaps = state["xs"], state["ref_xs"], state["gaps"], state["ref_gaps"]
+    fig._path.set_data(xs[:, 0], xs[:, 1])
+    fig._path.set_color(color)
+    fig._path.set_label(state["optimizer"])
+    fig._start.set_data(xs[:1, 0], xs[:1, 1])
+    fig._ref_path.set_data(*((ref[:, 0], ref[:, 1]) if ref is not None else ([], [])))
+    fig._ref_path.set_visible(ref is not None)
+    ax_path.legend(loc="lower right" if state["problem"] == "bowl" else "lower left", fontsize=8)
+
+    fig._loss.set_data(np.arange(len(gaps)), gaps)
+    fig._loss.set_color(color)
+    fig._loss.set_label(state["optimizer"])
+    fig._ref_loss.set_visible(ref_gaps is not None)
+    if ref_gaps is not None:
+        fig._ref_loss.set_data(np.arange(len(ref_gaps)), ref_gaps)
+    fig._blowup.set_visible(state["diverged_at"] is not None)
+    if state["diverged_at"] is not None:
+        fig._blowup.set_xdata([state["diverged_at"]] * 2)
+    shown = [gaps] + ([ref_gaps] if ref_gaps is not None else [])
+    low = min(float(np.min(g)) for g in shown)
+    high = max(float(np.max(g)) for g in shown)
+    ax_loss.set_ylim(max(low / 3, LOSS_FLOOR), high * 3)
+    # a run that blew up early gets a zoomed axis, so its few steps stay visible
+    ax_loss.set_xlim(0, max(10, max(len(g) for g in shown)))
+    fig._note.set_text("" if state["diverged_at"] is None
+                       else f"blew up at step {state['diverged_at']}")
+    ax_loss.legend(handles=[a for a in (fig._loss, fig._ref_loss, fig._blowup)
+                            if a.get_visible()], fontsize=8, loc="upper right")
+
+
+def make_panel(optimizer="momentum", lr=None, momentum=0.9, problem="bowl", kappa=10.0,
+               num_steps=100) -> Panel:
+    """The notebook's optimizer panel: the path of one optimizer and of plain GD, side by side.
+
+    Changing the problem moves the learning rate to ``SUGGESTED_LR`` for it (the two valleys
+    need learning rates 100 times apart).
+    """
+    lr = SUGGESTED_LR[problem][optimizer] if lr is None else lr
+    controls = {
+        "optimizer": dropdown(OPTIMIZERS, optimizer, description="optimizer"),
+        "lr": lr_slider(lr, min=1e-4, max=2.0),
+        "momentum": float_slider(momentum, 0.0, 0.99, description="momentum β"),
+        "problem": dropdown(PROBLEMS, problem, description="problem"),
+        "kappa": widgets_kappa_slider(kappa),
+        "num_steps": int_slider(num_steps, 10, 1000, step=10, description="steps"),
+    }
+    fig = Figure(figsize=(9.0, 4.0))
+    fig.subplots(1, 2)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.9, wspace=0.3)
+    panel = Panel(controls, compute_paths, draw_paths, fig)
+
+    def on_problem(change):
+        controls["kappa"].disabled = change["new"] != "bowl"
+        controls["lr"].value = SUGGESTED_LR[change["new"]][controls["optimizer"].value]
+
+    controls["problem"].observe(on_problem, names="value")
+    controls["kappa"].disabled = problem != "bowl"
+    return panel
+
+
+def widgets_kappa_slider(kappa: float):
+    """The condition-number slider κ = λ_max/λ_min, on a log scale from 1 to 1000."""
+    import ipywidgets as widgets
+
+    return widgets.FloatLogSlider(
+        value=kappa, base=10, min=0, max=3, step=0.05, description="κ (bowl)",
+        readout_format=".3g", layout={"width": "460px"}, style={"description_width": "110px"})

@@ -1,0 +1,31 @@
+"""Solutions to the exercises of notebook 04 (backpropagation)."""
+
+import numpy as np
+
+
+def sigmoid_backward(dY, Y):
+    """dL/dX of Y = sigmoid(X), from dL/dY and the cached output Y; shapes (B, n)."""
+    return dY * Y * (1 - Y)  # dX = dY * σ'(X), σ'(X) = Y (1 − Y)
+
+
+def linear_backward(X, W, dY):
+    """Gradients of Y = X W + b: X (B, n_in), W (n_in, n_out), dY (B, n_out) -> (dX, dW, db)."""
+    dX = dY @ W.T  # dX = dY Wᵀ
+    dW = X.T @ dY  # dW = Xᵀ dY
+    db = dY.sum(axis=0)  # b is added to every row
+    return dX, dW, db
+
+
+def gradient_check_error(f, grad_f, x, eps=1e-6):
+    """Relative error ||a − b|| / (||a|| + ||b||) between grad_f(x) and central differences."""
+    analytic = np.asarray(grad_f(x), dtype=float)
+    numeric = np.zeros_like(analytic)
+    for i in range(len(x)):
+        old = x[i]
+        x[i] = old + eps
+        f_plus = f(x)
+        x[i] = old - eps
+        f_minus = f(x)
+        x[i] = old  # restore x
+        numeric[i] = (f_plus - f_minus) / (2 * eps)
+    return np.linalg.norm(analytic - numeric) / (np.linalg.norm(analytic) + np.linalg.norm(numeric))

@@ -1,0 +1,24 @@
+"""Solutions to the exercises of notebook 07 (escaping local minima)."""
+
+import numpy as np
+
+
+def sgd_noise_scale(lr, batch_size, n_examples):
+    """lr/B · (N − B)/(N − 1): B distinct examples out of N per step."""
+    return lr / batch_size * (n_examples - batch_size) / (n_examples - 1)
+
+
+def fraction_in_deep_basin(x_final, well):
+    """Share of the final iterates on the deep minimum's side of the barrier."""
+    x_final = np.asarray(x_final)
+    if well.deep_min < well.barrier:
+        return float(np.mean(x_final < well.barrier))
+    return float(np.mean(x_final > well.barrier))
+
+
+def escaped_by_step(escaped_at, num_steps):
+    """Share of runs with 0 <= escaped_at <= t, for t = 0 … num_steps (-1 means never)."""
+    escaped_at = np.asarray(escaped_at)
+    t = np.arange(num_steps + 1)
+    escaped = (escaped_at[:, None] >= 0) & (escaped_at[:, None] <= t)
+    return escaped.mean(axis=0)

@@ -1,0 +1,265 @@
+"""Notebook 05's MNIST experiment: the pure run, the measurements and the Train panel, headless."""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+from helpers.data import MNIST, load_mnist
+from helpers.panels import mnist
+from helpers.train import History
+
+
+@pytest.fixture(autouse=True)
+def _warnings_are_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_mnist("sample", verbose=False)
+
+
+@pytest.fixture(scope="module")
+def small(sample):
+    """600 training and 200 test digits: enough to learn something in a fraction of a second."""
+    return MNIST(sample.X_train[:600], sample.y_train[:600], sample.X_test[:200],
+                 sample.y_test[:200], "sample", "the first 600/200 digits of the sample")
+
+
+def run_small(small, **settings):
+    config = {"num_epochs": 2, "hidden": 32, **settings}
+    return mnist.run_experiment(small, **config)
+
+
+# ---- run_experiment ----------------------------------------------------------------------------
+
+def test_default_configuration_reaches_92_percent_on_the_sample(sample):
+    result = mnist.run_experiment(sample)
+    assert result["status"] == "ok"
+    assert result["test_acc"] >= 0.92
+    assert result["num_steps"] == 250 * mnist.DEFAULTS["num_epochs"]
+
+
+def test_the_same_seed_gives_the_same_run(small):
+    first, second = run_small(small), run_small(small)
+    assert first["test_acc"] == second["test_acc"]
+    assert first["history"].step_loss == second["history"].step_loss
+
+
+def test_another_seed_gives_another_run(small):
+    assert run_small(small)["history"].step_loss != run_small(small, seed=1)["history"].step_loss
+
+
+def test_the_result_holds_the_settings_and_the_numbers(small):
+    result = run_small(small, lr=0.05, batch_size=32, optimizer="momentum")
+    assert (result["lr"], result["batch_size"], result["optimizer"]) == (0.05, 32, "momentum")
+    assert result["num_steps"] == 2 * 19  # ceil(600 / 32) = 19 updates per epoch
+    assert 0 < result["train_loss"] < 2.3 and 0.1 < result["test_acc"] <= 1
+    assert result["seconds"] > 0
+    assert result["message"].startswith("Test accuracy")
+
+
+@pytest.mark.parametrize("optimizer", mnist.OPTIMIZERS)
+def test_every_optimizer_trains(small, optimizer):
+    lr = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01}.get(optimizer, 0.001)
+    result = run_small(small, optimizer=optimizer, lr=lr)
+    assert result["status"] == "ok" and result["test_acc"] > 0.5
+
+
+@pytest.mark.parametrize("lr", [3.0, 10.0])
+def test_too_large_a_learning_rate_says_the_loss_blew_up(small, lr):
+    result = run_small(small, lr=lr)
+    assert result["status"] == "blew_up"
+    assert result["level"] == "error"
+    assert "blew up" in result["message"] and "too large" in result["message"]
+
+
+def test_adam_with_a_huge_learning_rate_is_reported_not_raised(small):
+    result = run_small(small, optimizer="adam", lr=10.0)
+    assert result["status"] in ("blew_up", "diverged")
+
+
+@pytest.mark.parametrize(
+    ("setting", "pattern"),
+    [({"lr": -0.1}, "lr"), ({"batch_size": 0}, "batch_size"), ({"batch_size": 601}, "batch_size"),
+     ({"num_epochs": 0}, "num_epochs"), ({"hidden": 0}, "hidden"),
+     ({"optimizer": "lbfgs"}, "optimizer")],
+)
+def test_bad_settings_are_named_in_the_error(small, setting, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        run_small(small, **setting)
+
+
+def test_a_schedule_changes_the_learning_rate(small):
+    from helpers.schedules import CosineAnnealingLR
+
+    seen = []
+    result = run_small(small, schedule=lambda opt, n: CosineAnnealingLR(opt, T_max=n),
+                       callbacks=(lambda h: seen.append(h.num_steps),), log_every=5)
+    assert result["status"] == "ok" and seen
+
+
+# ---- the measurements --------------------------------------------------------------------------
+
+def test_batch_size_sweep_measures_every_batch_size(small):
+    rows = mnist.batch_size_sweep(small, [1, 16, 600], n_train=600, budget_seconds=0.01,
+                                  hidden=32)
+    assert [r["batch_size"] for r in rows] == [1, 16, 600]
+    assert [r["updates_per_epoch"] for r in rows] == [600, 38, 1]
+    for row in rows:
+        assert row["seconds_per_epoch"] > 0 and row["steps_in_budget"] >= 1
+        assert 0 <= row["acc_epochs"] <= 1 and 0 <= row["acc_budget"] <= 1
+    assert rows[1]["acc_epochs"] > rows[2]["acc_epochs"]  # 38 updates beat 1
+
+
+def test_batch_size_sweep_accuracy_after_an_epoch_is_deterministic(small):
+    first = mnist.batch_size_sweep(small, [8, 64], budget_seconds=0.01, hidden=32)
+    second = mnist.batch_size_sweep(small, [8, 64], budget_seconds=0.02, hidden=32)
+    assert [r["acc_epochs"] for r in first] == [r["acc_epochs"] for r in second]
+
+
+def test_batch_size_sweep_rejects_a_batch_larger_than_the_data(small):
+    with pytest.raises(ValueError, match="batch_size"):
+        mnist.batch_size_sweep(small, [1000], n_train=500)
+
+
+def test_confusion_matrix_counts_true_down_predicted_across():
+    counts = mnist.confusion_matrix([0, 0, 1, 2, 2], [0, 1, 1, 2, 0], num_classes=3)
+    assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 1]]
+    assert counts.sum() == 5
+
+
+def test_confusion_matrix_rejects_mismatched_labels():
+    with pytest.raises(ValueError, match="same length"):
+        mnist.confusion_matrix([0, 1], [0, 1, 2])
+
+
+def test_most_confident_mistakes_are_wrong_and_sorted(small):
+    model = run_small(small)["model"]
+    worst = mnist.most_confident_mistakes(model, small.X_test, small.y_test, k=5)
+    assert len(worst["index"]) == 5
+    assert np.all(worst["predicted"] != worst["true"])
+    assert np.all(np.diff(worst["confidence"]) <= 0)
+    assert np.all(mnist.predict(model, small.X_test[worst["index"]]) == worst["predicted"])
+
+
+def test_smoothed_loss_averages_about_a_tenth_of_an_epoch():
+    history = History(step_loss=list(np.linspace(2, 1, 100)),
+                      examples_seen=list(range(10, 1001, 10)))
+    epochs, loss = mnist.smoothed_loss(history, n_train=1000)
+    assert len(epochs) == len(loss) == 10  # 100 steps per epoch -> windows of 10
+    assert epochs[-1] == pytest.approx(1.0)
+    assert np.all(np.diff(loss) < 0)
+    assert mnist.smoothed_loss(History(), 1000)[0].size == 0
+
+
+def test_runs_table_has_a_header_and_one_row_per_run(small):
+    runs = [run_small(small), run_small(small, lr=10.0)]
+    table = mnist.runs_table_html(runs)
+    assert table.count("<tr") == 3
+    for column in ("lr", "batch size", "epochs", "hidden", "optimizer", "final train loss",
+                   "test accuracy", "time (s)"):
+        assert f">{column}<" in table
+    assert mnist.runs_table_html([]) == ""
+
+
+def test_figures_draw_without_warnings(small):
+    from matplotlib.figure import Figure
+
+    result = run_small(small)
+    mnist.plot_confusion_matrix(mnist.confusion_matrix(small.y_test, mnist.predict(
+        result["model"], small.X_test)))
+    mnist.show_weight_images(result["model"].layers[0].params["W"], num=16)
+    fig = Figure()
+    fig.subplots(1, 2)
+    mnist.plot_runs(fig, [result], n_train=600)
+    mnist.plot_runs(fig, [], n_train=600)
+
+
+# ---- the panel ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def panel(small):
+    return mnist.make_panel(small, hidden=32, num_epochs=2)
+
+
+def test_panel_starts_empty_with_a_train_button_and_a_progress_bar(panel):
+    assert panel.train_button.description == "Train"
+    assert panel.progress in panel.children
+    assert panel.runs == [] and panel.state is None and panel.table.value == ""
+    assert panel.image.value  # the empty figure is shown
+    assert "Train" in panel.message_text
+
+
+def test_pressing_train_adds_a_row_and_fills_the_progress_bar(panel):
+    panel.train_button.click()
+    assert panel.state is not None and len(panel.runs) == 1
+    assert panel.table.value.count("<tr") == 2
+    assert panel.progress.value == panel.progress.max == panel.state["num_steps"]
+    assert panel.message_text.startswith("Run 1: Test accuracy")
+    assert not panel.train_button.disabled
+
+
+def test_the_figure_is_redrawn_while_training(small):
+    panel = mnist.make_panel(small, hidden=32, num_epochs=3, redraw_seconds=0.0)
+    before = panel.frames_drawn
+    panel.train_button.click()
+    assert panel.frames_drawn - before >= 3  # the empty run, live frames, the final figure
+
+
+def test_runs_with_the_same_settings_and_seed_agree(panel):
+    panel.train_button.click()
+    panel.train_button.click()
+    first, second = panel.runs
+    assert first["test_acc"] == second["test_acc"]
+    assert panel.table.value.count("<tr") == 3
+
+
+def test_clear_empties_the_table(panel):
+    panel.train_button.click()
+    panel.clear_button.click()
+    assert panel.runs == [] and panel.table.value == "" and panel.state is None
+
+
+def test_too_large_a_learning_rate_gives_a_message_not_a_traceback(panel):
+    slider = panel.controls["lr"]
+    slider.value = slider.base**slider.max  # a log slider's min and max are exponents
+    assert slider.value == pytest.approx(10.0)
+    panel.train_button.click()
+    assert panel.state["status"] == "blew_up"
+    assert re.search(r"blew up.*too large", panel.message_text)
+    assert panel.progress.bar_style == "danger"
+
+
+@pytest.mark.parametrize(
+    ("name", "end"),
+    [("lr", "min"), ("lr", "max"), ("batch_size", "first"), ("batch_size", "last"),
+     ("num_epochs", "min"), ("num_epochs", "max"), ("hidden", "first"), ("hidden", "last")],
+)
+def test_every_slider_extreme_trains_and_reports(small, name, end):
+    panel = mnist.make_panel(small, hidden=16, num_epochs=1, batch_size=64)
+    control = panel.controls[name]
+    if name == "lr":  # a log slider's min and max are exponents
+        control.value = control.base ** getattr(control, end)
+    elif end in ("min", "max"):
+        control.value = getattr(control, end)
+    else:
+        control.value = control.options[0 if end == "first" else -1]
+    if name == "num_epochs":
+        panel.controls["batch_size"].value = 600  # 20 epochs of one full-batch step each
+    panel.train_button.click()
+    assert panel.state is not None, "training raised; the callback swallowed it"
+    assert panel.state[name] == pytest.approx(control.value)
+    assert panel.message_text.startswith("Run 1:")
+
+
+@pytest.mark.parametrize("optimizer", mnist.OPTIMIZERS)
+def test_every_optimizer_in_the_menu_trains(small, optimizer):
+    panel = mnist.make_panel(small, hidden=16, num_epochs=1)
+    panel.controls["optimizer"].value = optimizer
+    panel.train_button.click()
+    assert panel.state["optimizer"] == optimizer

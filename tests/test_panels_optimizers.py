@@ -1,0 +1,228 @@
+"""Notebook 06: optimizer paths on the bowl and Rosenbrock, the best momentum, schedules, panel."""
+
+import math
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+from helpers.data import MNIST, load_mnist
+from helpers.objectives import QuadraticBowl
+from helpers.optim import SGD
+from helpers.panels import optimizers as opt
+
+
+@pytest.fixture(autouse=True)
+def _warnings_are_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+# ---- compute_paths -------------------------------------------------------------------------------
+
+def test_default_state_has_the_path_the_losses_and_gd_for_reference():
+    state = opt.compute_paths()
+    assert state["xs"].shape == (101, 2) and state["gaps"].shape == (101,)
+    assert state["ref_xs"].shape == (101, 2)
+    assert np.allclose(state["xs"][0], opt.X0["bowl"])
+    assert state["message"].startswith("Momentum:")
+    assert "Plain GD at the same lr" in state["message"]
+
+
+@pytest.mark.parametrize("problem", opt.PROBLEMS)
+@pytest.mark.parametrize("optimizer", opt.OPTIMIZERS)
+def test_each_optimizer_at_its_suggested_lr_makes_progress(problem, optimizer):
+    lr = opt.SUGGESTED_LR[problem][optimizer]
+    state = opt.compute_paths(optimizer, lr, 0.9, problem, 10.0, 500)
+    assert state["status"] in ("converged", "converging")
+    slow = (problem, optimizer) == ("rosenbrock", "gd")  # GD crawls along the curved valley
+    assert state["gaps"][-1] < state["gaps"][0] / (2 if slow else 10)
+    assert np.all(np.isfinite(state["gaps"])) and np.all(state["gaps"] > 0)
+
+
+def test_gd_has_no_reference_path_and_says_momentum_does_nothing():
+    state = opt.compute_paths("gd", 0.1)
+    assert state["ref_xs"] is None and state["ref_gaps"] is None
+    assert "momentum slider does nothing" in state["message"]
+
+
+def test_too_large_a_learning_rate_says_diverged_after_n_steps():
+    state = opt.compute_paths("momentum", 2.0, 0.9, "rosenbrock", 10.0, 100)
+    assert state["status"] == "diverged" and state["level"] == "error"
+    assert re.search(r"Diverged after \d+ step", state["message"])
+    assert "Try lr" in state["message"]
+    assert len(state["xs"]) == state["diverged_at"]  # the iterates up to the blow-up
+
+
+def test_heavy_ball_on_the_bowl_beats_gd_at_the_tuned_lr():
+    bowl = QuadraticBowl(kappa=100.0)
+    lr = opt.optimal_momentum_lr(*bowl.eigenvalues)
+    tuned = opt.run_optimizer("bowl", "momentum", lr, opt.optimal_momentum(100.0), 100.0, 400)
+    gd = opt.run_optimizer("bowl", "gd", bowl.best_lr(), 0.0, 100.0, 400)
+    assert tuned.status == "converged" and gd.status == "converging"
+
+
+@pytest.mark.parametrize(("setting", "pattern"), [
+    ({"optimizer": "sgd"}, "optimizer"), ({"problem": "saddle"}, "problem"),
+    ({"lr": 0.0}, "lr"), ({"momentum": 1.0}, "momentum"), ({"num_steps": 0}, "num_steps"),
+])
+def test_bad_values_are_named_in_the_error(setting, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        opt.compute_paths(**setting)
+
+
+def test_the_momentum_slider_is_adams_beta1():
+    assert opt.optimizer_hyper("adam", 0.5) == {"betas": (0.5, 0.999)}
+    assert opt.optimizer_hyper("nesterov", 0.5) == {"momentum": 0.5}
+    assert opt.optimizer_hyper("rmsprop", 0.5) == {}
+
+
+# ---- the optimal momentum -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("kappa", "beta"), [(1.0, 0.0), (4.0, 1 / 9), (100.0, (9 / 11) ** 2)])
+def test_optimal_momentum_formula(kappa, beta):
+    assert opt.optimal_momentum(kappa) == pytest.approx(beta)
+
+
+def test_optimal_momentum_lr_formula():
+    assert opt.optimal_momentum_lr(1.0, 100.0) == pytest.approx((2 / 11) ** 2)
+
+
+def test_optimal_momentum_rejects_kappa_below_one():
+    with pytest.raises(ValueError, match="kappa"):
+        opt.optimal_momentum(0.5)
+
+
+def test_the_measured_best_momentum_is_near_the_formula():
+    sweep = opt.momentum_sweep(100.0, np.round(np.arange(0.5, 0.9, 0.01), 2), num_steps=250)
+    assert abs(sweep["beta_best"] - sweep["beta_formula"]) <= 0.03
+    assert sweep["steps_best"] < 100
+    assert np.isnan(sweep["steps"][0])  # β = 0.5 at this lr: unstable or too slow
+    assert opt.gd_steps_to_tolerance(100.0) > 5 * sweep["steps_best"]
+
+
+def test_keras_velocity_form_equals_the_buffer_form():
+    """v ← μv − lr·g; w ← w + v (Keras) gives the iterates of buf ← μ·buf + g; w ← w − lr·buf."""
+    bowl = QuadraticBowl(kappa=10.0)
+    w_keras, v = np.array([-1.5, 1.0]), np.zeros(2)
+    x, g = np.array([-1.5, 1.0]), np.zeros(2)
+    sgd = SGD([(x, g)], lr=0.01, momentum=0.9)
+    for _ in range(20):
+        v = 0.9 * v - 0.01 * bowl.grad(w_keras)
+        w_keras = w_keras + v
+        g[...] = bowl.grad(x)
+        sgd.step()
+        assert np.allclose(x, w_keras, rtol=1e-12, atol=1e-15)
+
+
+# ---- schedules ----------------------------------------------------------------------------------
+
+def test_schedule_curves_start_and_end_where_they_should():
+    curves = opt.schedule_curves(0.1, 300)
+    assert set(curves) == set(opt.SCHEDULES)
+    assert all(c.shape == (300,) for c in curves.values())
+    assert np.all(curves["constant"] == 0.1)
+    assert curves["step"][0] == pytest.approx(0.1) and curves["step"][-1] == pytest.approx(0.01)
+    assert curves["cosine"][0] == pytest.approx(0.1) and curves["cosine"][-1] < 1e-4
+    assert curves["warmup"][0] == pytest.approx(0.01) and curves["warmup"][-1] == pytest.approx(0.1)
+    assert curves["warmup_cosine"].max() == pytest.approx(0.1)
+
+
+def test_constant_is_no_schedule_and_unknown_names_are_refused():
+    assert opt.make_schedule("constant", opt._LrHolder(0.1), 10) is None
+    with pytest.raises(ValueError, match="name"):
+        opt.make_schedule("triangle", opt._LrHolder(0.1), 10)
+
+
+def test_compare_on_mnist_uses_the_same_seed_for_every_setting():
+    data = load_mnist("sample", verbose=False)
+    small = MNIST(data.X_train[:400], data.y_train[:400], data.X_test[:100], data.y_test[:100],
+                  "sample", "400/100 digits")
+    settings = [{"optimizer": "sgd", "lr": 0.1}, {"optimizer": "sgd", "lr": 0.1},
+                {"optimizer": "momentum", "lr": 0.01, "schedule": "cosine"}]
+    results = opt.compare_on_mnist(small, settings, hidden=16, num_epochs=1)
+    assert results[0]["history"].step_loss == results[1]["history"].step_loss
+    assert results[2]["schedule"] == "cosine" and results[2]["status"] == "ok"
+
+
+# ---- the panel ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def _shared_panel():
+    return opt.make_panel()
+
+
+@pytest.fixture
+def panel(_shared_panel):
+    """One panel for the module (building one draws contours), reset to its defaults per test."""
+    defaults = {"problem": "bowl", "optimizer": "momentum", "lr": 0.05, "momentum": 0.9,
+                "kappa": 10.0, "num_steps": 100}
+    for name, value in defaults.items():
+        control = _shared_panel.controls[name]
+        if control.value != value:
+            control.value = value
+    return _shared_panel
+
+
+def test_panel_has_the_controls_the_notebook_names(panel):
+    assert list(panel.controls) == ["optimizer", "lr", "momentum", "problem", "kappa",
+                                    "num_steps"]
+    assert list(panel.controls["optimizer"].options) == list(opt.OPTIMIZERS)
+    assert panel.state["optimizer"] == "momentum" and panel.image.value
+
+
+@pytest.mark.parametrize("optimizer", opt.OPTIMIZERS)
+def test_choosing_an_optimizer_redraws_its_path(panel, optimizer):
+    panel.controls["optimizer"].value = optimizer
+    assert panel.state["optimizer"] == optimizer
+    line = panel.fig._path
+    assert np.allclose(line.get_xydata(), panel.state["xs"])
+    assert panel.message_text
+
+
+@pytest.mark.parametrize(("name", "end"), [
+    ("lr", "min"), ("lr", "max"), ("momentum", "min"), ("momentum", "max"),
+    ("kappa", "min"), ("kappa", "max"), ("num_steps", "min"), ("num_steps", "max"),
+])
+@pytest.mark.parametrize("problem", opt.PROBLEMS)
+def test_every_slider_extreme_gives_a_plot_and_a_message(panel, name, end, problem):
+    panel.controls["problem"].value = problem
+    control = panel.controls[name]
+    log = name in ("lr", "kappa")  # log sliders: min and max are exponents
+    value = control.base ** getattr(control, end) if log else getattr(control, end)
+    control.value = value
+    state = panel.state
+    assert state[name] == pytest.approx(value)
+    assert np.all(np.isfinite(state["xs"])) and np.all(state["gaps"] > 0)
+    assert panel.message_text and "Traceback" not in panel.message_text
+    if name == "lr" and end == "max":
+        assert state["status"] in ("diverged", "diverging")
+        assert re.search(r"Diverg", panel.message_text)
+
+
+def test_changing_the_problem_moves_lr_and_locks_kappa(panel):
+    panel.controls["problem"].value = "rosenbrock"
+    assert panel.controls["lr"].value == pytest.approx(opt.SUGGESTED_LR["rosenbrock"]["momentum"])
+    assert panel.controls["kappa"].disabled
+    assert panel.state["problem"] == "rosenbrock" and panel.state["status"] != "diverged"
+    panel.controls["problem"].value = "bowl"
+    assert not panel.controls["kappa"].disabled
+
+
+def test_a_diverged_run_zooms_the_loss_axis_onto_its_few_steps(panel):
+    panel.controls["problem"].value = "rosenbrock"
+    panel.controls["lr"].value = 2.0
+    ax_loss = panel.fig.axes[1]
+    assert panel.state["diverged_at"] is not None
+    assert ax_loss.get_xlim()[1] <= 10
+    assert "blew up" in panel.fig._note.get_text()
+
+
+def test_slider_updates_stay_fast(panel):
+    times = []
+    for value in (0.01, 0.02, 0.04, 0.08):
+        panel.controls["lr"].value = value
+        times.append(panel.render_seconds)
+    assert math.isfinite(np.median(times)) and np.median(times) < 1.0

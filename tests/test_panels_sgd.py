@@ -1,0 +1,230 @@
+"""Notebook 03's panel and measurements (helpers.panels.sgd), headless."""
+
+import time
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from helpers.gd import run_gd
+from helpers.panels import sgd
+
+
+@pytest.fixture(autouse=True)
+def no_warnings():
+    """Any RuntimeWarning (overflow, invalid value) fails the test."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return sgd.make_problem()
+
+
+# --- the panel ------------------------------------------------------------------------------
+
+def test_panel_starts_at_the_full_batch_with_its_three_controls():
+    panel = sgd.make_panel()
+    assert set(panel.controls) == {"batch_size", "lr", "num_epochs"}
+    assert panel.controls["batch_size"].description == "batch size"
+    assert panel.controls["lr"].description == "learning rate"
+    assert panel.controls["batch_size"].value == sgd.N_EXAMPLES
+    assert panel.state["updates_per_epoch"] == 1
+    assert "full batch" in panel.message_text
+    # at the full batch the chosen run is GD itself
+    state = panel.state
+    np.testing.assert_array_equal(state["sgd"]["excess_loss"], state["gd"]["excess_loss"])
+
+
+def test_batch_size_one_gives_a_noisy_curve_and_a_new_figure():
+    panel = sgd.make_panel()
+    image_before = panel.image.value
+    panel.controls["batch_size"].value = 1  # the browser test presses Home on this slider
+    state = panel.state
+    assert panel.image.value != image_before
+    assert state["updates_per_epoch"] == sgd.N_EXAMPLES
+    assert len(state["sgd"]["excess_loss"]) == sgd.N_EXAMPLES * state["num_epochs"] + 1
+    assert "200 updates per epoch" in panel.message_text
+    assert "noisy" in panel.message_text
+    last_epoch = state["sgd"]["excess_loss"][-sgd.N_EXAMPLES:]
+    assert last_epoch.max() > 10 * last_epoch.min()  # it wanders, it does not settle
+
+
+@pytest.mark.parametrize("batch_size", [1, 16, sgd.N_EXAMPLES])
+def test_the_largest_learning_rate_reports_divergence_without_warnings(batch_size):
+    panel = sgd.make_panel(batch_size=batch_size)
+    panel.controls["lr"].value = panel.controls["lr"].base ** panel.controls["lr"].max
+    assert panel.state["sgd"]["status"] in ("diverged", "diverging")
+    assert "Diverg" in panel.message_text
+    assert panel.state["level"] == "error"
+    assert np.all(np.isfinite(panel.state["sgd"]["excess_loss"]))
+    assert panel.image.value  # a figure was still drawn
+
+
+def test_a_diverged_run_stops_and_marks_the_blow_up(problem):
+    run = sgd.run_sgd(problem, 1, 1.5, 5)
+    assert run.status == "diverged"
+    assert run.diverged_at == len(run.ws) < 50
+    assert np.all(np.isfinite(run.ws))
+    fig = sgd.make_figure()
+    sgd.draw(fig, sgd.compute_sgd_panel(1, 1.5, 5))
+    crosses = [line for line in fig.axes[0].lines if line.get_gid() == "sgd-diverged"]
+    assert len(crosses[0].get_xdata()) == 1
+
+
+def test_the_smallest_learning_rate_gives_a_smooth_falling_curve():
+    panel = sgd.make_panel(batch_size=1)
+    panel.controls["lr"].value = panel.controls["lr"].base ** panel.controls["lr"].min
+    excess = panel.state["sgd"]["excess_loss"]
+    assert panel.state["sgd"]["status"] == "ok"
+    assert excess[-1] < excess[0]
+    assert "still falling" in panel.message_text
+
+
+@pytest.mark.parametrize("num_epochs", [1, 10])
+def test_epoch_slider_extremes(num_epochs):
+    panel = sgd.make_panel(batch_size=4)
+    panel.controls["num_epochs"].value = num_epochs
+    assert panel.state["sgd"]["epochs"][-1] == num_epochs
+    assert panel.state["gd"]["updates"][-1] == num_epochs
+
+
+def test_every_batch_size_option_gives_a_state_and_a_message():
+    for b in sgd.make_panel().controls["batch_size"].options:
+        state = sgd.compute_sgd_panel(b, 0.1, 5)
+        assert state["batch_size"] == b
+        assert state["updates_per_epoch"] == -(-sgd.N_EXAMPLES // b)
+        assert state["message"] and state["level"] == ("info" if b == sgd.N_EXAMPLES else "ok")
+
+
+def test_full_batch_gd_that_turns_unstable_is_called_diverging():
+    # lr = 1.0 > 1/λ_max(XᵀX/N) ≈ 0.955: the loss first falls, then grows
+    state = sgd.compute_sgd_panel(sgd.N_EXAMPLES, 1.0, 10)
+    assert state["gd"]["status"] == "diverging"
+    assert "grew back" in state["message"]
+
+
+def test_compute_is_fast_enough_for_a_slider():
+    sgd.compute_sgd_panel(1, 0.1, 10)  # warm up
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        sgd.compute_sgd_panel(1, 0.1, 10)  # the worst case: 2,000 single-example updates
+        times.append(time.perf_counter() - start)
+    assert min(times) < 0.2  # about 25 ms on an idle machine; generous for a loaded one
+
+
+# --- the runs -------------------------------------------------------------------------------
+
+def test_the_full_batch_run_is_plain_gradient_descent(problem):
+    run = sgd.run_sgd(problem, problem.n_examples, 0.1, 20)
+    reference = run_gd(problem, sgd.W0, 0.1, 20)
+    np.testing.assert_allclose(run.ws, reference.xs, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(run.losses, reference.losses, rtol=1e-10)
+
+
+def test_a_run_counts_examples_and_updates(problem):
+    run = sgd.run_sgd(problem, 16, 0.1, 3)
+    assert run.num_updates == 3 * 13  # 12 batches of 16 and one of 8 per epoch
+    assert run.examples[-1] == 3 * problem.n_examples
+    assert run.epochs[-1] == 3
+
+
+def test_many_runs_at_once_have_the_shapes_of_one_run_times_r(problem):
+    run = sgd.run_sgd(problem, 4, 0.05, 2, num_runs=5)
+    assert run.ws.shape == (2 * 50 + 1, 5, 2)
+    assert run.losses.shape == (2 * 50 + 1, 5)
+    assert not np.allclose(run.ws[-1, 0], run.ws[-1, 1])  # independent shuffles
+
+
+def test_losses_match_the_objective(problem):
+    run = sgd.run_sgd(problem, 8, 0.1, 2)
+    np.testing.assert_allclose(run.losses, problem.f(run.ws), rtol=1e-10)
+
+
+def test_a_decaying_learning_rate_gets_closer_than_a_constant_one(problem):
+    constant = sgd.run_sgd(problem, 1, 0.1, 20, seed=1)
+    decaying = sgd.run_sgd(problem, 1, 0.1, 20, lr_decay=1.0, seed=1)
+    assert sgd.epoch_means(decaying)[1][-1] < sgd.epoch_means(constant)[1][-1] / 10
+
+
+def test_epoch_means_average_each_epoch(problem):
+    run = sgd.run_sgd(problem, 50, 0.1, 3)  # 4 updates per epoch
+    epochs, means = sgd.epoch_means(run)
+    np.testing.assert_array_equal(epochs, [1, 2, 3])
+    assert means[0] == pytest.approx(run.excess_loss[1:5].mean())
+
+
+def test_examples_to_reach_is_none_when_never_reached(problem):
+    run = sgd.run_sgd(problem, problem.n_examples, 0.001, 2)
+    assert sgd.examples_to_reach(run, 1e-3) is None
+    assert sgd.examples_to_reach(run, 1e6) == 0
+
+
+@pytest.mark.parametrize("bad, match", [(0, "batch_size"), (201, "batch_size")])
+def test_bad_batch_size_is_a_clear_error(problem, bad, match):
+    with pytest.raises(ValueError, match=match):
+        sgd.run_sgd(problem, bad, 0.1, 1)
+
+
+def test_bad_learning_rate_is_a_clear_error(problem):
+    with pytest.raises(ValueError, match="lr"):
+        sgd.run_sgd(problem, 4, -0.1, 1)
+
+
+# --- the gradient as a statistic ------------------------------------------------------------
+
+def test_minibatch_gradients_are_unbiased(problem):
+    estimates = sgd.minibatch_gradients(problem, sgd.W0, 10, 20_000)
+    std_error = estimates.std(axis=0) / np.sqrt(len(estimates))
+    assert np.all(np.abs(estimates.mean(axis=0) - problem.grad(sgd.W0)) < 4 * std_error)
+
+
+def test_gradient_variance_follows_the_finite_population_law(problem):
+    result = sgd.gradient_variance(problem, sgd.W0, [1, 4, 32, 128, 200])
+    ratio = result["measured"][:-1] / result["predicted"][:-1]
+    assert np.all(np.abs(ratio - 1) < 0.15)
+    assert result["measured"][-1] < 1e-20  # the whole data set: no randomness left
+
+
+def test_predicted_variance_ends():
+    assert sgd.predicted_variance(5.0, 200, 1) == pytest.approx(5.0)
+    assert sgd.predicted_variance(5.0, 200, 200) == 0
+    assert sgd.predicted_variance(5.0, 200, 10, replacement=True) == pytest.approx(0.5)
+
+
+def test_an_epoch_with_replacement_misses_about_one_in_e():
+    counts = sgd.visit_counts(200, 500, replacement=True)
+    assert np.mean(counts == 0) == pytest.approx((1 - 1 / 200) ** 200, abs=0.01)
+    assert np.all(counts.sum(axis=1) == 200)
+    assert np.all(sgd.visit_counts(200, 50, replacement=False) == 1)
+
+
+def test_the_noise_ball_scales_with_lr_over_b(problem):
+    ball = sgd.noise_ball(problem, [0.01, 0.04], [1, 8], num_updates=600, num_runs=8)
+    ratio = ball["measured"] / ball["predicted"]
+    assert np.all((ratio > 0.5) & (ratio < 2))
+
+
+def test_make_data_keeps_the_training_set_and_adds_fresh_test_examples(problem):
+    train, test = sgd.make_data(n_test=300)
+    np.testing.assert_array_equal(train.X, problem.X)
+    np.testing.assert_array_equal(train.y, problem.y)
+    assert test.n_examples == 300
+    assert abs(test.f(problem.w_min) - 0.25) < 0.05  # the noise variance 0.5²
+
+
+def test_the_figures_draw(problem):
+    runs = {"GD": sgd.run_sgd(problem, 200, 0.1, 2), "SGD": sgd.run_sgd(problem, 1, 0.1, 2)}
+    assert len(sgd.plot_runs(runs)) == 2
+    assert sgd.plot_epoch_means({k: sgd.epoch_means(r) for k, r in runs.items()}) is not None
+    grads = {b: sgd.minibatch_gradients(problem, sgd.W0, b, 200) for b in (1, 8)}
+    assert sgd.plot_gradient_histograms(grads, problem.grad(sgd.W0)) is not None
+    assert sgd.plot_variance(sgd.gradient_variance(problem, sgd.W0, [1, 8, 200],
+                                                   num_batches=100)) is not None
+    ball = sgd.noise_ball(problem, [0.05], [1, 8], num_updates=100, num_runs=2)
+    assert sgd.plot_noise_ball(ball, ball) is not None
+    plt.close("all")
