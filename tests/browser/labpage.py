@@ -1,7 +1,8 @@
 """Driving one notebook in JupyterLab like a learner does, and reading back what happened.
 
 Actions go through the user interface: the Edit and Run menus, the dialog's button, the keyboard
-on a slider handle, a mouse click on a button. Observations come from the page (what is drawn)
+on a slider handle, a mouse click on a button (a notebook is opened with the command that
+File > Open and the file browser use). Observations come from the page (what is drawn)
 and from JupyterLab's own cell models (``window.jupyterapp``, exposed by the test server), which
 say exactly which cell ran and which output is an error.
 """
