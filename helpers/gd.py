@@ -135,7 +135,7 @@ def _iterate(objective, x0, step, num_steps, *, tol, blowup, lr):
         # Settled where the gradient vanishes but above the global minimum: a local minimum.
         converged_at = _settled_at(losses, tol)
         message = (
-            f"Converged in {converged_at} steps to a local minimum at x = "
+            f"Converged in {_steps(converged_at)} to a local minimum at x = "
             f"{np.array2string(xs[-1], precision=4)} (loss {losses[-1]:.4g}; the lowest possible "
             f"is {f_min:.4g}). Gradient descent cannot see the deeper valley from here."
         )
@@ -160,13 +160,12 @@ def _verdict(gaps, diverged_at, converged_at, tol, blowup, lr):
     start, end, T = gaps[0], gaps[-1], len(gaps) - 1
     if diverged_at is not None:
         return "diverged", (
-            f"Diverged after {diverged_at} steps: the loss grew past {blowup:g}× its starting "
+            f"Diverged after {_steps(diverged_at)}: the loss grew past {blowup:g}× its starting "
             f"value, so the run was stopped. The learning rate {lr:g} is too large here."
         )
     if converged_at is not None and end <= tol:
-        steps = "step" if converged_at == 1 else "steps"
         return "converged", (
-            f"Converged in {converged_at} {steps}: loss within {tol:g} of the minimum."
+            f"Converged in {_steps(converged_at)}: loss within {tol:g} of the minimum."
         )
     if T == 0:
         return "converging", "No steps taken yet."
@@ -185,3 +184,8 @@ def _verdict(gaps, diverged_at, converged_at, tol, blowup, lr):
         f"Oscillating: after {T} steps the loss is {end:.3g}, neither shrinking nor growing "
         f"(it started at {start:.3g})."
     )
+
+
+def _steps(n: int) -> str:
+    """'1 step', '7 steps'."""
+    return f"{n} step" if n == 1 else f"{n} steps"

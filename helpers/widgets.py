@@ -17,6 +17,7 @@ values) becomes the message; a learner never sees a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import math
 import time
@@ -33,22 +34,34 @@ _SLIDER_STYLE = {"description_width": "110px"}
 _LEVEL_COLORS = {"ok": "#007a5a", "warn": "#9a6700", "error": "#b3470a", "info": "#333333"}
 
 
-def lr_slider(value=0.1, min=1e-3, max=1.5, *, description="learning rate", **kwargs):
-    """A learning-rate slider on a log scale (each notch multiplies lr by the same factor)."""
+def lr_slider(value=0.1, min=1e-3, max=1.5, *, description="learning rate", base=10, step=0.01,
+              **kwargs):
+    """A learning-rate slider on a log scale (each notch multiplies lr by the same factor).
+
+    min, max: the range of lr itself. The slider moves the exponent of ``base`` in notches of
+    ``step``, so only base**(log_base(min) + k·step) can be reached: choose base 2 and step 1/32
+    to have 0.5 and 1 on the grid.
+    """
     check_positive_number("min", min)
     check_positive_number("max", max)
     return widgets.FloatLogSlider(
         value=value,
-        base=10,
-        min=math.log10(min),
-        max=math.log10(max),
-        step=0.01,
+        base=base,
+        min=_log(min, base),
+        max=_log(max, base),
+        step=step,
         description=description,
         readout_format=".3g",
         layout=_SLIDER_LAYOUT,
         style=_SLIDER_STYLE,
         **kwargs,
     )
+
+
+def _log(x: float, base: float) -> float:
+    """log_base(x), exact for powers of 10 and 2 (math.log(1e-4, 10) is -3.9999999999999996)."""
+    exact = {10: math.log10, 2: math.log2}
+    return exact[base](x) if base in exact else math.log(x) / math.log(base)
 
 
 def batch_size_options(n_examples: int) -> list[int]:
@@ -125,6 +138,8 @@ class Panel(widgets.VBox):
         self.draw = draw
         self.fig = fig
         self.state = None
+        self._held = 0  # > 0 while hold_refresh() batches several control changes
+        self._stale = False
         self.render_seconds = None  # how long the last update took, compute + draw + PNG
         self.message = widgets.HTML(value=message_html(""))
         width = f"{fig.get_figwidth() * 100:.0f}px"
@@ -153,7 +168,22 @@ class Panel(widgets.VBox):
         self.render_seconds = time.perf_counter() - start
 
     def _on_change(self, change) -> None:
-        self.refresh()
+        if self._held:
+            self._stale = True
+        else:
+            self.refresh()
+
+    @contextlib.contextmanager
+    def hold_refresh(self):
+        """Change several controls at once, with one refresh at the end instead of one each."""
+        self._held += 1
+        try:
+            yield self
+        finally:
+            self._held -= 1
+            if not self._held and self._stale:
+                self._stale = False
+                self.refresh()
 
     @property
     def message_text(self) -> str:

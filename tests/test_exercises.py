@@ -65,8 +65,10 @@ def test_the_unfinished_stub_gets_a_hint_not_a_traceback(name):
 
 def test_check_prints_the_verdict(capsys):
     name = NAMES[0]
-    assert exercises.check(name, SOLUTION_FUNCTIONS[name]) is True
+    assert exercises.check(name, SOLUTION_FUNCTIONS[name]) is None  # the cell shows only the text
     assert capsys.readouterr().out.startswith("Correct!")
+    exercises.check(name, lambda *args: None)
+    assert capsys.readouterr().out.startswith("Not yet: ")
 
 
 def test_an_unknown_exercise_name_is_a_clear_error():

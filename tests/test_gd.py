@@ -248,3 +248,17 @@ def test_double_well_minima_and_barrier_are_stationary():
 def test_bad_input_raises_an_error_naming_the_argument(call, name, error):
     with pytest.raises(error, match=rf"^{name} "):
         call()
+
+
+def test_settling_in_a_local_minimum_is_converged_not_oscillating():
+    from helpers.objectives import DoubleWell
+
+    well = DoubleWell()
+    traj = run_gd(well, 1.6, 0.05, 300)
+    assert traj.status == "converged"
+    assert "local minimum" in traj.message
+    assert abs(traj.x_final - well.shallow_min) < 1e-5
+
+
+def test_messages_count_one_step_in_the_singular():
+    assert run_gd(Parabola(), -3.0, 0.5, 10).message.startswith("Converged in 1 step:")

@@ -263,3 +263,36 @@ def test_every_optimizer_in_the_menu_trains(small, optimizer):
     panel.controls["optimizer"].value = optimizer
     panel.train_button.click()
     assert panel.state["optimizer"] == optimizer
+
+
+def test_a_learning_rate_too_small_to_learn_says_so(small):
+    result = run_small(small, lr=1e-4, num_epochs=1, hidden=16)
+    assert result["status"] == "ok" and result["level"] == "warn"
+    assert "too small" in result["message"]
+
+
+def test_noisy_single_example_batches_are_not_called_a_blow_up(small):
+    result = run_small(small, batch_size=1, lr=0.05, num_epochs=1)
+    assert max(result["history"].step_loss) > mnist.BLOWUP_FACTOR * 2.3  # one bad example ...
+    assert result["status"] == "ok"  # ... is not a blow-up: the loss is judged over 64 examples
+
+
+def test_sweep_times_leave_the_evaluations_out(small):
+    (row,) = mnist.batch_size_sweep(small, [600], budget_seconds=0.01, hidden=32)
+    assert row["seconds_per_epoch"] == pytest.approx(row["seconds_per_update"])  # one update
+    assert row["seconds_per_update"] > 0
+
+
+def test_compare_sampling_reports_the_unseen_fraction(small):
+    rows = mnist.compare_sampling(small, num_epochs=2, hidden=16, batch_size=32)
+    assert rows["shuffle"]["never_seen"] == 0
+    assert 0.3 < rows["replacement"]["never_seen"] < 0.43  # about 1/e of the digits
+    assert all(0 < row["test_acc"] <= 1 for row in rows.values())
+
+
+def test_subset_keeps_the_test_set(small):
+    part = mnist.subset(small, 100)
+    assert len(part.X_train) == len(part.y_train) == 100
+    assert part.X_test is small.X_test
+    with pytest.raises(ValueError, match="n_train"):
+        mnist.subset(small, 601)

@@ -109,3 +109,21 @@ def test_no_warnings_while_sliding():
         warnings.simplefilter("error")
         for value in (panel.controls["lr"].min, 0.01, 1.0):
             panel.controls["lr"].value = 10**value if value < 0 else value
+
+
+def test_hold_refresh_redraws_once_for_several_changes():
+    panel = make_square_panel()
+    calls = []
+    compute = panel.compute
+    panel.compute = lambda **values: calls.append(values) or compute(**values)
+    with panel.hold_refresh():
+        panel.controls["lr"].value = 0.5
+        panel.controls["steps"].value = 9
+    assert calls == [{"lr": 0.5, "steps": 9}]
+    assert len(panel.state["x"]) == 9
+
+
+def test_lr_slider_with_base_two_has_one_half_and_one_on_its_grid():
+    slider = widgets.lr_slider(0.5, min=2**-10, max=1.5, base=2, step=1 / 32)
+    grid = 2.0 ** (slider.min + slider.step * np.arange(400))
+    assert np.any(grid == 0.5) and np.any(grid == 1.0)

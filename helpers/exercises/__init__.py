@@ -55,11 +55,13 @@ def run_check(name: str, fn) -> tuple[bool, str]:
         return False, f"your function raised {type(exc).__name__}: {exc} (line {where.lineno})."
 
 
-def check(name: str, fn) -> bool:
-    """Check the learner's ``fn`` for exercise ``name``; print the verdict and return True/False."""
+def check(name: str, fn) -> None:
+    """Check the learner's ``fn`` for exercise ``name`` and print the verdict.
+
+    Returns None, so that the cell shows the verdict only (``run_check`` gives it as a value).
+    """
     ok, feedback = run_check(name, fn)
     print(("Correct! " if ok else "Not yet: ") + feedback)
-    return ok
 
 
 def close(a, b, tol: float = 1e-9) -> bool:

@@ -59,9 +59,8 @@ def _check_stable_lr_bound(fn):
         if close(out, expected):
             continue
         if close(out, 2.0 / a):
-            return False, ("that is the rule lr < 2/curvature with curvature a; here "
-                           "f''(x) = 2a. Work out when |x_{t+1}| ≤ |x_t| for x_{t+1} = "
-                           "x_t − lr·2a·x_t.")
+            return False, ("2/a would be right if the second derivative f'' were a. Write one "
+                           "step on a·x² as x_{t+1} = r·x_t and ask when |r| ≤ 1.")
         if close(out, 0.5 / a):
             return False, ("at that lr GD jumps to the minimum in one step; larger steps are "
                            "still stable (they oscillate while they shrink).")

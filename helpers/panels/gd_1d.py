@@ -266,9 +266,9 @@ def _message(s):
     if name == "divergence":
         growth = f"every step multiplies x by {r:.3g}, so |x| grows"
         if s["diverged_at"] is not None:
-            return (f"{head} lr > 1/a = {s['lr_max']:.3g}: {growth}; diverged after "
-                    f"{s['diverged_at']} steps (run stopped at |x| = "
-                    f"{abs(s['xs'][-1]):.3g})."), "error"
+            steps = "1 step" if s["diverged_at"] == 1 else f"{s['diverged_at']} steps"
+            return (f"{head} lr > 1/a = {s['lr_max']:.3g}: {growth}; diverged after {steps} "
+                    f"(run stopped at |x| = {abs(s['xs'][-1]):.3g})."), "error"
         return f"{head} lr > 1/a = {s['lr_max']:.3g}: {growth}; {last}, diverging.", "error"
     needed = s["steps_needed"]
     sign = "keeps its sign" if name == "monotone convergence" else "flips sign every step"
@@ -408,11 +408,8 @@ def make_panel(lr=0.1, x0=-3.0, num_steps=20, a=1.0):
     """The 1-D panel: GD on a·x² driven by sliders "lr" (log, base 2), "x0" and "num_steps"."""
     a = check_positive_number("a", a)
     fig, art = make_figure()
-    slider = lr_slider(lr, min=LR_MIN, max=LR_MAX)
     # base 2 and step 1/32 in log2(lr): 0.5 = 2^-1 and 1.0 = 2^0 lie on the slider's grid
-    slider.base, slider.min, slider.max = 2.0, math.log2(LR_MIN), math.log2(LR_MAX)
-    slider.step = LR_LOG2_STEP
-    slider.value = lr
+    slider = lr_slider(lr, min=LR_MIN, max=LR_MAX, base=2, step=LR_LOG2_STEP)
     controls = {
         "lr": slider,
         "x0": float_slider(x0, -3.0, 3.0, description="start x0", step=0.1, readout_format=".1f"),

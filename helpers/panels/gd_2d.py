@@ -47,6 +47,7 @@ ROSENBROCK_X0 = np.array([-1.2, 1.0])  # the classic start, on the far side of t
 OBJECTIVES = ("bowl", "Rosenbrock")
 VIEW = {"bowl": ((-2.0, 2.0), (-1.2, 1.2)), "Rosenbrock": ((-2.0, 2.0), (-1.0, 3.0))}
 LR_MIN, LR_MAX = 1e-4, 3.0  # the lr slider's range: Rosenbrock needs ~1e-3, a round bowl ~1
+STRIP_XLIM = (LR_MIN / 1.15, LR_MAX * 1.15)  # a little beyond the slider, so its ends show
 NUM_STEPS_OPTIONS = (10, 20, 50, 100, 200, 500, 1000, 2000)
 TOL = 1e-6  # "converged": |x_t − x*| at most TOL·|x0 − x*|
 EDGE_RTOL = 1e-9  # lr within this (relative) of 2/λ_max is "on the edge"
@@ -296,8 +297,8 @@ def _message(s):
         head = f"κ = {s['kappa']:.3g}, lr = {lr:.3g}"
         if s["diverged_at"] is not None:
             return (f"{head} > 2/λ_max = {limit:.3g}: the steep direction grows ×"
-                    f"{abs(s['factors'][-1]):.3g} per step; diverged after {s['diverged_at']} "
-                    f"steps (run stopped)."), "error"
+                    f"{abs(s['factors'][-1]):.3g} per step; diverged after "
+                    f"{_steps(s['diverged_at'])} (run stopped)."), "error"
         if s["on_edge"]:
             return (f"{head} = 2/λ_max: the steep direction flips sign with factor −1 for ever "
                     f"(the edge of stability); f − f* = {gap:.3g} after {T} steps."), "warn"
@@ -317,7 +318,7 @@ def _message(s):
     head = (f"Rosenbrock, lr = {lr:.3g}: the stable limit 2/λ_max(∇²f) is "
             f"{s['max_stable_lr']:.3g} at the start, {s['limit_at_min']:.3g} at the minimum")
     if s["diverged_at"] is not None:
-        return f"{head}; diverged after {s['diverged_at']} steps (run stopped).", "error"
+        return f"{head}; diverged after {_steps(s['diverged_at'])} (run stopped).", "error"
     x, y = s["xs"][-1]
     dist = float(np.hypot(x - 1.0, y - 1.0))
     if lr > s["limit_at_min"]:
@@ -353,7 +354,7 @@ def make_figure():
     ax_f.set_ylabel("f(x_t) − f* (log scale)")
     ax_lr.set_xscale("log")
     plain_log_ticks(ax_lr.xaxis)
-    ax_lr.set_xlim(LR_MIN, LR_MAX)
+    ax_lr.set_xlim(*STRIP_XLIM)
     ax_lr.set_ylim(0, 1)
     ax_lr.set_yticks([])
     ax_lr.grid(False)
@@ -382,21 +383,22 @@ def _draw_bands(art, state):
     for artist in art["bands"]:
         artist.remove()
     lo, hi = state["band"]
+    left, right = STRIP_XLIM
     stable, unstable = COLORS["stable"], COLORS["unstable"]
     if state["objective"] == "bowl":
         items = [
-            ax.axvspan(LR_MIN, lo, color=stable, alpha=0.35, lw=0, label="stable: lr < 2/λ_max"),
-            ax.axvspan(lo, LR_MAX, color=unstable, alpha=0.45, lw=0, label="diverges"),
+            ax.axvspan(left, lo, color=stable, alpha=0.35, lw=0, label="stable: lr < 2/λ_max"),
+            ax.axvspan(lo, right, color=unstable, alpha=0.45, lw=0, label="diverges"),
             ax.axvline(state["best_lr"], color="#000000", ls=":", lw=1.5,
                        label=f"best 2/(λ_min+λ_max) = {state['best_lr']:.3g}"),
         ]
     else:
         items = [
-            ax.axvspan(LR_MIN, lo, color=stable, alpha=0.35, lw=0,
+            ax.axvspan(left, lo, color=stable, alpha=0.35, lw=0,
                        label="stable all along the valley"),
             ax.axvspan(lo, hi, color=COLORS["rmsprop"], alpha=0.45, lw=0,
                        label="stable on part of it"),
-            ax.axvspan(hi, LR_MAX, color=unstable, alpha=0.45, lw=0, label="nowhere"),
+            ax.axvspan(hi, right, color=unstable, alpha=0.45, lw=0, label="stable nowhere"),
             ax.axvline(state["limit_at_min"], color="#000000", ls=":", lw=1.5,
                        label=f"limit at the minimum {state['limit_at_min']:.3g}"),
         ]
@@ -421,7 +423,9 @@ def draw(fig, art, state):
     art["path"].set_data(xs[:, 0], xs[:, 1])
     art["start"].set_data(xs[:1, 0], xs[:1, 1])
     name = "bowl, κ = " + f"{state['kappa']:.3g}" if state["objective"] == "bowl" else "Rosenbrock"
-    art["title_c"].set_text(f"{name}: {len(xs) - 1} GD steps")
+    stopped = state["diverged_at"]
+    kept = f"{len(xs) - 1} GD steps" + (f", diverged at step {stopped}" if stopped else "")
+    art["title_c"].set_text(f"{name}: {kept}")
 
     gaps = np.maximum(state["gaps"], GAP_FLOOR)
     art["measured"].set_data(np.arange(len(gaps)), gaps)
@@ -436,13 +440,20 @@ def draw(fig, art, state):
     bottom = min(gaps.min() / 3, top / 1e3)
     ax_f.set_ylim(bottom, top)
     ax_f.set_xlim(0, state["num_steps"])
-    stopped = state["diverged_at"]
-    art["stopped"].set_text(f"diverged: run stopped at step {stopped}" if stopped else "")
+    zero = np.nonzero(state["gaps"] == 0)[0]
+    note, where = "", (0.03, 0.05)
+    if stopped:
+        note = f"diverged: run stopped at step {stopped}"
+    elif zero.size:
+        note = f"f − f* = 0 exactly\nfrom step {zero[0]} (drawn at {GAP_FLOOR:g})"
+        where = (0.3, 0.5)
+    art["stopped"].set_text(note)
+    art["stopped"].set_position(where)
     art["title_f"].set_text("loss gap: measured" + (" and theory" if theory is not None else ""))
 
     if art["bands_for"] != (state["objective"], state["band"]):
         _draw_bands(art, state)
-    lr = min(max(state["lr"], LR_MIN), LR_MAX)
+    lr = min(max(state["lr"], STRIP_XLIM[0]), STRIP_XLIM[1])
     art["lr_now"].set_data([lr, lr], [0, 1.0])
 
 
@@ -463,8 +474,9 @@ def make_panel(objective="bowl", kappa=10.0, lr=0.15, num_steps=50):
     def on_objective(change):
         rosen = change["new"] == "Rosenbrock"
         controls["kappa"].disabled = rosen
-        controls["lr"].value = 0.001 if rosen else 0.15  # each objective's own scale of lr
-        controls["num_steps"].value = 2000 if rosen else 50
+        with panel.hold_refresh():  # one redraw for both changes
+            controls["lr"].value = 0.001 if rosen else 0.15  # each objective's own scale of lr
+            controls["num_steps"].value = 2000 if rosen else 50
 
     controls["objective"].observe(on_objective, names="value")
     controls["kappa"].disabled = objective == "Rosenbrock"
