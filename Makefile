@@ -35,8 +35,12 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check helpers tests solutions benchmarks notebooks
 
 # The tests and the stored notebook outputs use the offline MNIST sample: no network, same digits.
+# Two pytest workers share two cores, so each gets one BLAS thread: more threads than cores make
+# OpenBLAS spin-wait, and a 7 s notebook then takes minutes.
+TEST_ENV := HELPERS_MNIST_SOURCE=sample OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+
 test: lint
-	HELPERS_MNIST_SOURCE=sample $(BIN)/python -m pytest -n 2 --dist loadscope \
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadscope \
 		--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test $(VENV)/.installed-bench
@@ -47,7 +51,7 @@ data: $(VENV)/.installed-lab
 
 execute: $(VENV)/.installed-test
 	cd notebooks && for nb in [0-9][0-9]_*.ipynb; do \
-		echo "$$nb"; HELPERS_MNIST_SOURCE=sample ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace "$$nb" || exit 1; \
+		echo "$$nb"; $(TEST_ENV) ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace "$$nb" || exit 1; \
 	done
 
 clean:

@@ -151,9 +151,7 @@ def show_digits(images, labels=None, ax=None, *, predictions=None, ncols=10, cma
             color = COLORS["curve"] if predictions[i] == labels[i] else COLORS["sgd"]
         ax.text(c * (28 + pad) + 26, r * (28 + pad) + 27, text, ha="right", va="bottom",
                 fontsize=8, color=color)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
+    ax.set_axis_off()
     return ax
 
 

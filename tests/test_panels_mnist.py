@@ -271,10 +271,13 @@ def test_a_learning_rate_too_small_to_learn_says_so(small):
     assert "too small" in result["message"]
 
 
-def test_noisy_single_example_batches_are_not_called_a_blow_up(small):
-    result = run_small(small, batch_size=1, lr=0.05, num_epochs=1)
-    assert max(result["history"].step_loss) > mnist.BLOWUP_FACTOR * 2.3  # one bad example ...
-    assert result["status"] == "ok"  # ... is not a blow-up: the loss is judged over 64 examples
+@pytest.mark.parametrize(("batch_size", "status"), [(1, "ok"), (64, "blew_up")])
+def test_one_spike_is_a_blow_up_only_when_it_averages_64_examples(batch_size, status):
+    losses = [2.3] * 200
+    losses[100] = 30.0  # one bad minibatch: a single example with B = 1, 64 examples with B = 64
+    run = {"lr": 0.1, "test_acc": 0.9, "num_epochs": 1, "batch_size": batch_size,
+           "optimizer": "sgd", "train_loss": 0.3, "num_steps": 200}
+    assert mnist._verdict(History(step_loss=losses), run)["status"] == status
 
 
 def test_sweep_times_leave_the_evaluations_out(small):

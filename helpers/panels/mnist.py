@@ -33,7 +33,7 @@ from ..layers import mlp
 from ..losses import SoftmaxCrossEntropy, softmax
 from ..optim import OPTIMIZERS, make_optimizer
 from ..plots import COLORS, PALETTE, figure_png
-from ..train import evaluate, train
+from ..train import History, evaluate, train
 from ..validate import check_batch_size, check_choice, check_int, check_lr, check_positive_number
 from ..widgets import batch_size_slider, dropdown, int_slider, lr_slider, message_html
 
@@ -43,6 +43,7 @@ N_CLASSES = 10
 CHANCE_ACCURACY = 1 / N_CLASSES
 BLOWUP_FACTOR = 5.0  # a loss this many times the first one counts as blowing up ...
 BLOWUP_WINDOW = 64  # ... when averaged over this many examples (several updates if B < 64)
+WORSE_FACTOR = 1.5  # a final training loss this many times the first loss: the run went wrong
 # run k gets colour k: Okabe–Ito without its yellow (too pale on white) until run 8
 RUN_COLORS = [c for c in PALETTE[1:] if c != "#F0E442"] + [PALETTE[0], "#F0E442"]
 
@@ -132,7 +133,7 @@ def _verdict(history, result) -> dict:
     # the baseline is the very first loss, measured before any update (about ln 10)
     first, peak = losses[0], int(np.argmax(means))
     if means[peak] > BLOWUP_FACTOR * first or not math.isfinite(result["train_loss"]) \
-            or result["train_loss"] > first:
+            or result["train_loss"] > WORSE_FACTOR * first:
         ending = ("the network ended no better than guessing"
                   if at_chance else "the network recovered only partly")
         return {"status": "blew_up", "level": "error", "message": (
@@ -551,8 +552,6 @@ class TrainingPanel(widgets.VBox):
                 self._redraw(current=(label, history))
                 last["time"] = time.perf_counter()
                 last["cost"] = last["time"] - now
-
-        from ..train import History
 
         self._redraw(current=(label, History()))  # the new run appears at once, still empty
         self.train_button.disabled = True
