@@ -64,6 +64,23 @@ def check(name: str, fn) -> None:
     print(("Correct! " if ok else "Not yet: ") + feedback)
 
 
+def number_hint(out) -> str | None:
+    """None when ``out`` is one finite number; otherwise a hint saying what is wrong with it."""
+    import numpy as np
+
+    if out is None:
+        return "your function returned None: return the result (a number)."
+    if isinstance(out, bool) or np.ndim(out) != 0:
+        return f"return one number; got {out!r}."
+    try:
+        value = float(out)
+    except (TypeError, ValueError):
+        return f"return a number; got {type(out).__name__}."
+    if not np.isfinite(value):
+        return f"return a finite number; got {value}."
+    return None
+
+
 def close(a, b, tol: float = 1e-9) -> bool:
     """True when two numbers or arrays agree to ``tol`` (relative, with an absolute floor)."""
     import numpy as np

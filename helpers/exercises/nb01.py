@@ -6,22 +6,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from . import close, exercise
-
-
-def _as_number(out):
-    """None when ``out`` is one number, else a hint."""
-    if out is None:
-        return "your function returned None: return the result (a number)."
-    if isinstance(out, bool) or np.ndim(out) != 0:
-        return f"return one number; got {out!r}."
-    try:
-        float(out)
-    except (TypeError, ValueError):
-        return f"return a number; got {type(out).__name__}."
-    return None
+from . import close, exercise, number_hint
 
 
 @exercise("gd_step")
@@ -29,7 +14,7 @@ def _check_gd_step(fn):
     for x, lr in [(-3.0, 0.1), (2.0, 0.25), (-3.0, 1.0), (0.7, 0.01), (5.0, 0.5)]:
         expected = x - lr * 2 * x  # x − lr·f'(x), f'(x) = 2x
         out = fn(x, lr)
-        problem = _as_number(out)
+        problem = number_hint(out)
         if problem:
             return False, problem
         if close(out, expected):
@@ -53,7 +38,7 @@ def _check_stable_lr_bound(fn):
     for a in [1.0, 2.0, 0.5, 10.0, 0.04]:
         expected = 1.0 / a  # |1 − 2a·lr| ≤ 1  ⇔  lr ≤ 1/a
         out = fn(a)
-        problem = _as_number(out)
+        problem = number_hint(out)
         if problem:
             return False, problem
         if close(out, expected):

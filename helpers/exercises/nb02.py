@@ -6,21 +6,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from . import close, exercise
-
-
-def _as_number(out):
-    if out is None:
-        return "your function returned None: return the result (a number)."
-    if isinstance(out, bool) or np.ndim(out) != 0:
-        return f"return one number; got {out!r}."
-    try:
-        float(out)
-    except (TypeError, ValueError):
-        return f"return a number; got {type(out).__name__}."
-    return None
+from . import close, exercise, number_hint
 
 
 @exercise("best_lr_bowl")
@@ -28,7 +14,7 @@ def _check_best_lr_bowl(fn):
     for lam_min, lam_max in [(1.0, 10.0), (0.5, 0.5), (2.0, 100.0), (0.1, 3.0)]:
         expected = 2.0 / (lam_min + lam_max)  # |1 − lr·λ_min| = |1 − lr·λ_max|
         out = fn(lam_min, lam_max)
-        problem = _as_number(out)
+        problem = number_hint(out)
         if problem:
             return False, problem
         if close(out, expected):
@@ -51,7 +37,7 @@ def _check_contraction_factor(fn):
     for kappa in [10.0, 1.0, 100.0, 3.0]:
         expected = (kappa - 1.0) / (kappa + 1.0)
         out = fn(kappa)
-        problem = _as_number(out)
+        problem = number_hint(out)
         if problem:
             return False, problem
         if close(out, expected):

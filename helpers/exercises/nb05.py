@@ -11,20 +11,7 @@ import math
 
 import numpy as np
 
-from . import close, exercise
-
-
-def _is_number(out) -> str | None:
-    """None when ``out`` is one real number, else a hint."""
-    if out is None:
-        return "your function returned None: return a number."
-    if np.ndim(out) != 0:
-        return f"return one number; got something of shape {np.shape(out)}."
-    try:
-        float(out)
-    except (TypeError, ValueError):
-        return f"return a number; got {type(out).__name__}."
-    return None
+from . import close, exercise, number_hint
 
 
 @exercise("updates_per_epoch")
@@ -33,7 +20,7 @@ def _check_updates_per_epoch(fn):
     for n_examples, batch_size in cases:
         expected = math.ceil(n_examples / batch_size)
         out = fn(n_examples, batch_size)
-        problem = _is_number(out)
+        problem = number_hint(out)
         if problem:
             return False, problem
         if close(out, expected):
@@ -65,7 +52,7 @@ def _check_accuracy_from_logits(fn):
         logits[i, (y[i] + 1) % k] = logits[i].max() + 1.0
     expected = 13 / 20
     out = fn(logits.copy(), y.copy())
-    problem = _is_number(out)
+    problem = number_hint(out)
     if problem:
         return False, problem
     if close(out, 13):

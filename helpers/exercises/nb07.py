@@ -10,22 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..objectives import DoubleWell
-from . import close, exercise
-
-
-def _number(out):
-    """None when ``out`` is one finite number, else a hint."""
-    if out is None:
-        return "your function returned None: return a number."
-    if np.ndim(out) != 0:
-        return f"return one number; got something of shape {np.shape(out)}."
-    try:
-        value = float(out)
-    except (TypeError, ValueError):
-        return f"return a number; got {type(out).__name__}."
-    if not np.isfinite(value):
-        return f"return a finite number; got {value}."
-    return None
+from . import close, exercise, number_hint
 
 
 @exercise("sgd_noise_scale")
@@ -34,7 +19,7 @@ def _check_sgd_noise_scale(fn):
     for lr, b, n in cases:
         expected = lr / b * (n - b) / (n - 1)
         out = fn(lr, b, n)
-        problem = _number(out)
+        problem = number_hint(out)
         if problem:
             return False, problem
         if close(out, expected):
@@ -64,7 +49,7 @@ def _check_fraction_in_deep_basin(fn):
         deep = (x_final < well.barrier) if deep_left else (x_final > well.barrier)
         expected = deep.mean()
         out = fn(x_final.copy(), well)
-        problem = _number(out)
+        problem = number_hint(out)
         if problem:
             return False, problem
         if close(out, expected):

@@ -32,13 +32,12 @@ import math
 import numbers
 
 import numpy as np
-from matplotlib import ticker
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from ..gd import run_gd
 from ..objectives import Parabola
-from ..plots import COLORS
+from ..plots import COLORS, plain_log_ticks
 from ..validate import check_int, check_lr, check_positive_number
 from ..widgets import Panel, float_slider, int_slider, lr_slider
 
@@ -286,11 +285,6 @@ def _window(xs, x0):
     return 1.15 * min(max(float(np.max(np.abs(xs))), reach), 4 * reach)
 
 
-def plain_log_ticks(axis) -> None:
-    """Label a log axis 0.001, 0.01, … (or 1e-08) as plain text: mathtext labels cost ~10 ms."""
-    axis.set_major_locator(ticker.LogLocator(base=10, numticks=8))
-    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-    axis.set_minor_formatter(ticker.NullFormatter())
 
 
 def make_figure():

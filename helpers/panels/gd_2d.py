@@ -31,10 +31,10 @@ from matplotlib.patches import Patch
 
 from ..gd import run_gd
 from ..objectives import LeastSquares, QuadraticBowl, Rosenbrock, make_regression
-from ..plots import COLORS, plot_contours
+from ..plots import COLORS, plain_log_ticks, plot_contours
 from ..validate import check_choice, check_int, check_lr, check_positive_number
 from ..widgets import Panel, dropdown, lr_slider
-from .gd_1d import plain_log_ticks, steps_to_tolerance
+from .gd_1d import steps_to_tolerance
 
 __all__ = [
     "BOWL_X0", "ROSENBROCK_X0", "OBJECTIVES", "hessian", "local_max_stable_lr",

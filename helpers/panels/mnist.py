@@ -25,14 +25,13 @@ import time
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib import ticker
 from matplotlib.figure import Figure
 
 from ..data import MNIST
 from ..layers import mlp
 from ..losses import SoftmaxCrossEntropy, softmax
 from ..optim import OPTIMIZERS, make_optimizer
-from ..plots import COLORS, PALETTE, figure_png
+from ..plots import COLORS, PALETTE, figure_png, plain_log_ticks
 from ..train import History, evaluate, train
 from ..validate import check_batch_size, check_choice, check_int, check_lr, check_positive_number
 from ..widgets import batch_size_slider, dropdown, int_slider, lr_slider, message_html
@@ -361,24 +360,10 @@ def show_weight_images(W, ax=None, *, num=32, ncols=8):
 
 # ---- the runs figure and table ----------------------------------------------------------------
 
-def _power_of_ten(value, _pos=None) -> str:
-    exponent = math.log10(value) if value > 0 else math.nan
-    if not math.isfinite(exponent) or abs(exponent - round(exponent)) > 1e-6:
-        return ""
-    exponent = round(exponent)
-    return f"{10.0 ** exponent:g}" if -2 <= exponent <= 3 else f"1e{exponent}"
-
-
 def plain_log_axis(ax) -> None:
-    """Log-scale y axis labelled 0.01, 0.1, 1, 10, ..., 1e-5 in plain text.
-
-    (Matplotlib's default 10ⁿ labels go through its TeX parser and make every redraw of a
-    panel about 50 ms slower.)
-    """
+    """Log-scale y axis labelled in plain text, without minor ticks (see plots.plain_log_ticks)."""
     ax.set_yscale("log")
-    ax.yaxis.set_major_locator(ticker.LogLocator(base=10, numticks=8))
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(_power_of_ten))
-    ax.yaxis.set_minor_locator(ticker.NullLocator())
+    plain_log_ticks(ax.yaxis, minor_ticks=False)
 
 
 def smoothed_loss(history, n_train: int, max_points: int = 300):
