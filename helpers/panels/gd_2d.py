@@ -349,11 +349,11 @@ def make_figure():
     art["stopped"] = ax_f.text(0.03, 0.05, "", transform=ax_f.transAxes, fontsize=8,
                                color=COLORS["unstable"])
     ax_f.set_yscale("log")
-    plain_log_ticks(ax_f.yaxis)
+    plain_log_ticks(ax_f.yaxis, minor_ticks=False)
     ax_f.set_xlabel("step t")
     ax_f.set_ylabel("f(x_t) − f* (log scale)")
     ax_lr.set_xscale("log")
-    plain_log_ticks(ax_lr.xaxis)
+    plain_log_ticks(ax_lr.xaxis, minor_ticks=False)
     ax_lr.set_xlim(*STRIP_XLIM)
     ax_lr.set_ylim(0, 1)
     ax_lr.set_yticks([])
