@@ -318,18 +318,25 @@ def make_figure():
     ax_t.legend(loc="upper right", fontsize=8)
     art["stopped"] = ax_t.text(0.03, 0.93, "", transform=ax_t.transAxes, ha="left", fontsize=8,
                                color=COLORS["unstable"])
-    ax_lr.set_xscale("log")
-    plain_log_ticks(ax_lr.xaxis, minor_ticks=False)
-    ax_lr.set_xlim(*STRIP_XLIM)
-    ax_lr.set_ylim(0, 1)
-    ax_lr.set_yticks([])
-    ax_lr.grid(False)
-    ax_lr.set_xlabel("learning rate lr (log scale, the slider's range)")
-    art["lr_now"] = ax_lr.plot([], [], "v-", color="#000000", lw=2.5, ms=8,
-                               markevery=[1], label="current lr")[0]
+    art["lr_now"] = setup_lr_strip(ax_lr, STRIP_XLIM)
     art["bands"] = []
     art["bands_for"] = None
     return fig, art
+
+
+def setup_lr_strip(ax, xlim):
+    """Turn ``ax`` into a strip along the slider's lr axis (log scale); return the marker line
+    that shows the current lr (update it with ``set_data([lr, lr], [0, 1])``)."""
+    ax.set_xscale("log")
+    plain_log_ticks(ax.xaxis, minor_ticks=False)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(0, 1)
+    ax.set_yticks([])
+    ax.grid(False)
+    ax.set_xlabel("learning rate lr (log scale, the slider's range)")
+    (lr_now,) = ax.plot([], [], "v-", color="#000000", lw=2.5, ms=8, markevery=[1],
+                        label="current lr")
+    return lr_now
 
 
 def _draw_bands(ax, art, lr_jump, lr_max):

@@ -34,7 +34,7 @@ from ..objectives import LeastSquares, QuadraticBowl, Rosenbrock, make_regressio
 from ..plots import COLORS, plain_log_ticks, plot_contours
 from ..validate import check_choice, check_int, check_lr, check_positive_number
 from ..widgets import Panel, dropdown, lr_slider
-from .gd_1d import steps_to_tolerance
+from .gd_1d import setup_lr_strip, steps_to_tolerance
 
 __all__ = [
     "BOWL_X0", "ROSENBROCK_X0", "OBJECTIVES", "hessian", "local_max_stable_lr",
@@ -352,15 +352,7 @@ def make_figure():
     plain_log_ticks(ax_f.yaxis, minor_ticks=False)
     ax_f.set_xlabel("step t")
     ax_f.set_ylabel("f(x_t) − f* (log scale)")
-    ax_lr.set_xscale("log")
-    plain_log_ticks(ax_lr.xaxis, minor_ticks=False)
-    ax_lr.set_xlim(*STRIP_XLIM)
-    ax_lr.set_ylim(0, 1)
-    ax_lr.set_yticks([])
-    ax_lr.grid(False)
-    ax_lr.set_xlabel("learning rate lr (log scale, the slider's range)")
-    (art["lr_now"],) = ax_lr.plot([], [], "v-", color="#000000", lw=2.5, ms=8, markevery=[1],
-                                  label="current lr")
+    art["lr_now"] = setup_lr_strip(ax_lr, STRIP_XLIM)
     return fig, art
 
 
