@@ -1,7 +1,6 @@
 """The gradient-descent runner (helpers.gd) and the objectives it descends (helpers.objectives)."""
 
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -16,12 +15,8 @@ from helpers.objectives import (
     make_regression,
 )
 
-
-@pytest.fixture(autouse=True)
-def no_warnings():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+# Any warning (overflow, invalid value, ...) fails the test: a learner must never see one.
+pytestmark = pytest.mark.filterwarnings("error")
 
 
 def central_differences(f, x, eps=1e-6):

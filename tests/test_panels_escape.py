@@ -23,11 +23,8 @@ from helpers.panels.escape import (
 N = escape.N_EXAMPLES
 
 
-@pytest.fixture(autouse=True)
-def warnings_are_errors():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+# Any warning (overflow, invalid value, ...) fails the test: a learner must never see one.
+pytestmark = pytest.mark.filterwarnings("error")
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 import math
 import time
-import warnings
 
 import numpy as np
 import pytest
@@ -20,11 +19,8 @@ BROWSER_HALF = 0.5000000000000007
 BROWSER_ONE = 1.0000000000000013
 
 
-@pytest.fixture(autouse=True)
-def no_warnings():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+# Any warning (overflow, invalid value, ...) fails the test: a learner must never see one.
+pytestmark = pytest.mark.filterwarnings("error")
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Notebook 05's MNIST experiment: the pure run, the measurements and the Train panel, headless."""
 
 import re
-import warnings
 
 import numpy as np
 import pytest
@@ -10,12 +9,8 @@ from helpers.data import MNIST, load_mnist
 from helpers.panels import mnist
 from helpers.train import History
 
-
-@pytest.fixture(autouse=True)
-def _warnings_are_errors():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+# Any warning (overflow, invalid value, ...) fails the test: a learner must never see one.
+pytestmark = pytest.mark.filterwarnings("error")
 
 
 @pytest.fixture(scope="module")

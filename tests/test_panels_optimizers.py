@@ -2,7 +2,6 @@
 
 import math
 import re
-import warnings
 
 import numpy as np
 import pytest
@@ -12,12 +11,8 @@ from helpers.objectives import QuadraticBowl
 from helpers.optim import SGD
 from helpers.panels import optimizers as opt
 
-
-@pytest.fixture(autouse=True)
-def _warnings_are_errors():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+# Any warning (overflow, invalid value, ...) fails the test: a learner must never see one.
+pytestmark = pytest.mark.filterwarnings("error")
 
 
 # ---- compute_paths -------------------------------------------------------------------------------

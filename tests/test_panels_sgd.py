@@ -1,7 +1,6 @@
 """Notebook 03's panel and measurements (helpers.panels.sgd), headless."""
 
 import time
-import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -10,13 +9,8 @@ import pytest
 from helpers.gd import run_gd
 from helpers.panels import sgd
 
-
-@pytest.fixture(autouse=True)
-def no_warnings():
-    """Any RuntimeWarning (overflow, invalid value) fails the test."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+# Any warning (overflow, invalid value, ...) fails the test: a learner must never see one.
+pytestmark = pytest.mark.filterwarnings("error")
 
 
 @pytest.fixture(scope="module")
