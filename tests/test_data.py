@@ -273,7 +273,7 @@ def test_a_mirror_that_never_answers_is_abandoned_after_the_timeout(tmp_path, se
         silent_url = f"http://127.0.0.1:{silent.getsockname()[1]}/mnist/"
         start = time.perf_counter()
         fetch(tmp_path, [silent_url, server.url("b")], timeout=0.3)
-        assert time.perf_counter() - start < 3
+        assert time.perf_counter() - start < 10  # one attempt per mirror, not minutes of retries
     assert server.count("b") == 4
 
 
@@ -307,7 +307,7 @@ def test_all_mirrors_failing_names_every_file_and_mirror_tried(tmp_path, server,
     start = time.perf_counter()
     with pytest.raises(MNISTDownloadError) as error:
         fetch(tmp_path, mirrors)
-    assert time.perf_counter() - start < 3  # fails fast: one attempt per mirror
+    assert time.perf_counter() - start < 10  # fails fast: one attempt per mirror, no retries
     message = str(error.value)
     assert f"{TRAIN_IMAGES} from {server.url('a')}: HTTP error 404" in message
     assert f"{TRAIN_IMAGES} from {server.url('b')}: wrong file (SHA-256" in message
