@@ -49,17 +49,16 @@ class SoftmaxCrossEntropy:
         probs = np.exp(z)
         sum_exp = probs.sum(axis=1)  # >= 1, because the largest shifted logit gives exp(0) = 1
         rows = np.arange(len(y))
-        try:
-            z_true = z[rows, y]  # z_{i, y_i}: the logit of the true class
-        except IndexError:
+        if y.min() < 0 or y.max() >= logits.shape[1]:  # a negative label would wrap around
             raise ValueError(
                 f"y must hold class labels from 0 to {logits.shape[1] - 1}; "
                 f"got labels from {y.min()} to {y.max()}"
-            ) from None
+            )
+        z_true = z[rows, y]  # z_{i, y_i}: the logit of the true class
         probs /= sum_exp[:, None]  # softmax = exp(z) / sum_j exp(z_j), kept for backward
         self.probs, self.y, self.rows = probs, y, rows
         loss_per_example = np.log(sum_exp) - z_true  # log-sum-exp minus the true logit
-        return float(loss_per_example.sum()) / len(y)  # the mean; np.mean costs 3 us more
+        return float(loss_per_example.sum()) / len(y)  # the mean over the n examples
 
     def backward(self) -> np.ndarray:
         """dL/dlogits = (softmax(logits) - onehot(y)) / n, shape (n, k)."""

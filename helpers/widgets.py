@@ -28,6 +28,9 @@ from .plots import figure_png
 from .validate import check_int, check_positive_number
 
 _SLIDER_LAYOUT = {"width": "460px"}
+# Redraw when the handle is released (or a key is pressed), not at every pixel of a drag: a
+# redraw costs 50-100 ms, and a drag would queue dozens of them.
+_ON_RELEASE = {"continuous_update": False}
 _SLIDER_STYLE = {"description_width": "110px"}
 
 # Message levels -> colour of the message line (Okabe–Ito: green, orange, vermillion).
@@ -54,7 +57,7 @@ def lr_slider(value=0.1, min=1e-3, max=1.5, *, description="learning rate", base
         readout_format=".3g",
         layout=_SLIDER_LAYOUT,
         style=_SLIDER_STYLE,
-        **kwargs,
+        **{**_ON_RELEASE, **kwargs},
     )
 
 
@@ -85,7 +88,7 @@ def batch_size_slider(n_examples: int, value=None, *, description="batch size", 
         description=description,
         layout=_SLIDER_LAYOUT,
         style=_SLIDER_STYLE,
-        **kwargs,
+        **{**_ON_RELEASE, **kwargs},
     )
 
 
@@ -93,7 +96,7 @@ def int_slider(value, min, max, *, description, step=1, **kwargs):
     """An integer slider with the series' layout (e.g. number of steps)."""
     return widgets.IntSlider(
         value=value, min=min, max=max, step=step, description=description,
-        layout=_SLIDER_LAYOUT, style=_SLIDER_STYLE, **kwargs,
+        layout=_SLIDER_LAYOUT, style=_SLIDER_STYLE, **{**_ON_RELEASE, **kwargs},
     )
 
 
@@ -101,7 +104,8 @@ def float_slider(value, min, max, *, description, step=0.01, readout_format=".2f
     """A float slider with the series' layout (e.g. start point, momentum)."""
     return widgets.FloatSlider(
         value=value, min=min, max=max, step=step, description=description,
-        readout_format=readout_format, layout=_SLIDER_LAYOUT, style=_SLIDER_STYLE, **kwargs,
+        readout_format=readout_format, layout=_SLIDER_LAYOUT, style=_SLIDER_STYLE,
+        **{**_ON_RELEASE, **kwargs},
     )
 
 

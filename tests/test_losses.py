@@ -132,3 +132,8 @@ def test_accuracy_is_the_fraction_of_rows_whose_largest_score_is_the_label():
 def test_accuracy_rejects_float_labels():
     with pytest.raises(TypeError, match="y must be a 1-D array of integer class labels"):
         accuracy(np.zeros((2, 2)), np.array([0.5, 1.0]))
+
+
+def test_negative_labels_are_refused_not_wrapped_around():
+    with pytest.raises(ValueError, match="labels from 0 to 2; got labels from -1"):
+        SoftmaxCrossEntropy().forward(np.zeros((2, 3)), np.array([-1, 0]))

@@ -127,3 +127,10 @@ def test_lr_slider_with_base_two_has_one_half_and_one_on_its_grid():
     slider = widgets.lr_slider(0.5, min=2**-10, max=1.5, base=2, step=1 / 32)
     grid = 2.0 ** (slider.min + slider.step * np.arange(400))
     assert np.any(grid == 0.5) and np.any(grid == 1.0)
+
+
+def test_sliders_redraw_on_release_unless_asked_otherwise():
+    assert widgets.lr_slider(0.1).continuous_update is False
+    assert widgets.batch_size_slider(8).continuous_update is False
+    assert widgets.int_slider(3, 1, 5, description="n").continuous_update is False
+    assert widgets.lr_slider(0.1, continuous_update=True).continuous_update is True
