@@ -119,6 +119,15 @@ def test_divergence_stops_the_run_without_overflow_warnings(well):
     assert np.all(np.isfinite(runs.paths[:first, 0])) and np.all(np.isnan(runs.paths[first:, 0]))
 
 
+def test_runs_that_diverge_never_count_as_escaped(well):
+    runs = run_sgd(well, np.array([0.05, 0.1]), 2, 1000, num_runs=200, seed=0)
+    assert not np.any(runs.escaped & runs.diverged)
+    assert np.any((runs.escaped_at >= 0) & runs.diverged)  # some got there first, then flew out
+    assert runs.fraction("escaped")[1] + runs.fraction("diverged")[1] <= 1 + 1e-12
+    table = sweep(well, [0.1], [1], num_steps=1000, num_runs=100)
+    assert table["diverged"][0, 0] == 1.0 and table["escaped"][0, 0] == 0.0
+
+
 def test_runs_never_diverge_below_the_learning_rates_where_the_walls_throw_them_out(well):
     # |x| > 3 is a point of no return for GD when lr > 1/16 (x² > 1 + 1/(2 lr)); smaller learning
     # rates must never get there, so that "diverged" is true whenever it is reported
@@ -252,6 +261,25 @@ def test_largest_lr_with_one_example_per_batch_reports_divergence(panel):
     assert panel.state["diverged"] == 1.0
     assert "100% diverged" in panel.message_text
     assert "2/F''(shallow)" in panel.message_text
+    assert "0% escaped" in panel.message_text  # diverged runs are not escapes
+
+
+def test_the_divergence_marker_sits_at_the_divergence_step(panel):
+    _set(panel, lr=_extremes(panel.controls["lr"])[1], batch_size=1)
+    state = panel.state
+    step = state["diverged_at"]
+    marker = panel.fig.axes[1].lines[escape.PANEL_PATHS]
+    np.testing.assert_array_equal(marker.get_xdata(), [step])
+    np.testing.assert_array_equal(marker.get_ydata(), [state["paths"][step - 1, 0]])
+
+
+def test_every_slider_redraws_only_on_release(panel):
+    assert all(control.continuous_update is False for control in panel.controls.values())
+
+
+def test_messages_use_the_singular_for_one(well):
+    message = compute_escape(batch_size=1, lr=0.001, num_steps=1, num_runs=1, well=well)["message"]
+    assert "for all 1 step." in message and "Of 1 run:" in message
 
 
 def test_the_full_batch_stays_in_the_shallow_basin(panel):

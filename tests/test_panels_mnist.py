@@ -261,9 +261,58 @@ def test_every_optimizer_in_the_menu_trains(small, optimizer):
 
 
 def test_a_learning_rate_too_small_to_learn_says_so(small):
-    result = run_small(small, lr=1e-4, num_epochs=1, hidden=16)
+    result = run_small(small, lr=1e-4, num_epochs=1, hidden=16)  # 38 updates, the loss flat
     assert result["status"] == "ok" and result["level"] == "warn"
     assert "too small" in result["message"]
+    assert "too large" not in result["message"] and "too few" not in result["message"]
+
+
+def test_a_rising_loss_at_the_largest_lr_is_not_blamed_on_a_small_lr(sample):
+    # the reviewer's case: lr 10, one full-batch update, the loss rose from 2.32 to 2.57
+    result = mnist.run_experiment(sample, lr=10.0, batch_size=4000, num_epochs=1, hidden=16)
+    assert result["status"] == "ok" and result["level"] == "warn"
+    message = result["message"]
+    assert "went up" in message and "too large" in message and "too small" not in message
+    assert "1 update of batch size 4000" in message and "1 update is too few" in message
+
+
+def test_too_few_updates_say_so_not_that_the_lr_is_too_small(small):
+    result = run_small(small, lr=0.01, batch_size=600, num_epochs=1)  # one update
+    assert result["level"] == "warn"
+    assert "1 update is too few" in result["message"]
+    assert "more epochs or a smaller batch size" in result["message"]
+    assert "too small" not in result["message"] and "too large" not in result["message"]
+
+
+@pytest.mark.parametrize(
+    ("lr", "train_loss", "num_steps", "says", "never"),
+    [(0.5, 2.8, 200, "too large", "too small"),  # the loss went up: too large, though lr < 1
+     (1e-3, 2.25, 10, "10 updates are too few", "too small"),
+     (1e-3, 2.25, 200, "too small", "too large"),  # the loss fell, slowly
+     (5.0, 2.25, 200, "10× smaller", "too small")],  # the loss fell, but lr is large
+)
+def test_why_a_run_ended_at_chance(lr, train_loss, num_steps, says, never):
+    run = {"lr": lr, "test_acc": 0.1, "num_epochs": 1, "batch_size": 16, "optimizer": "sgd",
+           "train_loss": train_loss, "num_steps": num_steps}
+    verdict = mnist._verdict(History(step_loss=[2.3] * num_steps), run)
+    assert verdict["status"] == "ok" and verdict["level"] == "warn"
+    assert says in verdict["message"] and never not in verdict["message"]
+
+
+def test_a_single_update_still_draws_a_loss_marker(small):
+    from matplotlib.figure import Figure
+
+    result = run_small(small, batch_size=600, num_epochs=1)
+    fig = Figure()
+    fig.subplots(1, 2)
+    mnist.plot_runs(fig, [result], n_train=600)
+    (line,) = fig.axes[0].lines
+    assert len(line.get_xdata()) == 1 and line.get_marker() == "o"
+
+
+def test_counts_are_pluralised():
+    assert [mnist.plural(n, "update") for n in (1, 2, 4000)] == [
+        "1 update", "2 updates", "4,000 updates"]
 
 
 @pytest.mark.parametrize(("batch_size", "status"), [(1, "ok"), (64, "blew_up")])

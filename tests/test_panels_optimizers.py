@@ -50,6 +50,62 @@ def test_too_large_a_learning_rate_says_diverged_after_n_steps():
     assert len(state["xs"]) == state["diverged_at"]  # the iterates up to the blow-up
 
 
+def _makes_progress(state):
+    return (state["status"] not in ("diverged", "diverging")
+            and state["gaps"][-1] < state["gaps"][0] / 10)
+
+
+@pytest.mark.parametrize("kappa", [100.0, 1000.0])
+@pytest.mark.parametrize("momentum", [0.5, 0.9])
+@pytest.mark.parametrize("optimizer", opt.OPTIMIZERS)
+def test_suggested_lr_on_a_steep_bowl_converges(optimizer, momentum, kappa):
+    lr = opt.suggest_lr("bowl", optimizer, kappa, momentum)
+    assert _makes_progress(opt.compute_paths(optimizer, lr, momentum, "bowl", kappa, 1000))
+
+
+@pytest.mark.parametrize("kappa", [100.0, 1000.0])
+@pytest.mark.parametrize("lr", [0.05, 0.15, opt.LR_MAX, "just above the limit"])
+@pytest.mark.parametrize("optimizer", opt.OPTIMIZERS)
+def test_the_divergence_hint_is_a_smaller_lr_that_converges(optimizer, lr, kappa):
+    if lr == "just above the limit":  # the formula's value would be within 10% of this lr
+        lr = 1.05 * min(opt.stable_lr_limit("bowl", optimizer, kappa, 0.9), 1.0)
+    state = opt.compute_paths(optimizer, lr, 0.9, "bowl", kappa, 100)
+    if optimizer in ("rmsprop", "adam"):  # steps of about lr: no blow-up on this bowl
+        assert state["status"] not in ("diverged", "diverging")
+        assert "Try lr" not in state["message"]
+        return
+    assert state["status"] == "diverged"
+    suggested = float(re.search(r"Try lr ≈ ([0-9.e+-]+)\.", state["message"]).group(1))
+    assert suggested < 0.9 * lr
+    rerun = opt.compute_paths(optimizer, suggested, 0.9, "bowl", kappa, 100)
+    assert rerun["status"] not in ("diverged", "diverging")
+    assert rerun["gaps"][-1] < rerun["gaps"][0]
+    assert _makes_progress(opt.compute_paths(optimizer, suggested, 0.9, "bowl", kappa, 1000))
+
+
+def test_adaptive_growth_is_not_called_endless_and_the_messages_agree():
+    short = opt.compute_paths("adam", 2.0, 0.99, "rosenbrock", 10.0, 10)
+    assert short["status"] == "diverging"
+    assert "grew" in short["message"] and "keep growing" not in short["message"]
+    long = opt.compute_paths("adam", 2.0, 0.99, "rosenbrock", 10.0, 1000)
+    assert "Still converging" in long["message"]
+    assert "larger learning rate" not in long["message"]  # lr is at the slider's end
+
+
+def test_a_tiny_change_in_the_loss_is_printed_with_enough_digits():
+    state = opt.compute_paths("gd", 1e-4, 0.9, "bowl", 1.0, 10)
+    start, end = re.search(r"fell from (\S+) to (\S+)\.", state["message"]).groups()
+    assert start != end and float(end) < float(start)
+
+
+def test_larger_lr_is_offered_only_below_the_stability_limit():
+    slow = opt.compute_paths("gd", 1e-4, 0.9, "rosenbrock", 10.0, 100)
+    assert "larger learning rate" in slow["message"]
+    near_limit = opt.compute_paths("gd", 0.0019, 0.9, "bowl", 1000.0, 10)
+    assert near_limit["status"] == "converging"
+    assert "larger learning rate" not in near_limit["message"]
+
+
 def test_heavy_ball_on_the_bowl_beats_gd_at_the_tuned_lr():
     bowl = QuadraticBowl(kappa=100.0)
     lr = opt.optimal_momentum_lr(*bowl.eigenvalues)
@@ -163,6 +219,8 @@ def panel(_shared_panel):
 def test_panel_has_the_controls_the_notebook_names(panel):
     assert list(panel.controls) == ["optimizer", "lr", "momentum", "problem", "kappa",
                                     "num_steps"]
+    sliders = [c for name, c in panel.controls.items() if name not in ("optimizer", "problem")]
+    assert all(c.continuous_update is False for c in sliders)
     assert list(panel.controls["optimizer"].options) == list(opt.OPTIMIZERS)
     assert panel.state["optimizer"] == "momentum" and panel.image.value
 

@@ -106,6 +106,7 @@ class SGDRuns:
 
     x_final: the last iterate (for a diverged run, the last one with |x| <= bound).
     escaped_at: the step at which a run first got halfway down into the deep basin; -1 = never.
+        (``escaped`` counts only the runs that also did not diverge.)
     crossings: how many times a run moved from one basin to the other (1 = escaped and stayed).
     diverged_at: the step at which |x| exceeded the bound (the run stopped there); -1 = never.
     paths: (T+1, k) the iterates x_0 … x_T of the first k runs (NaN after a divergence), or None.
@@ -125,7 +126,8 @@ class SGDRuns:
 
     @property
     def escaped(self) -> np.ndarray:
-        return self.escaped_at >= 0
+        """Reached the deep basin and did not diverge (a run that flew out is not an escape)."""
+        return (self.escaped_at >= 0) & (self.diverged_at < 0)
 
     @property
     def diverged(self) -> np.ndarray:
@@ -137,7 +139,10 @@ class SGDRuns:
         return float(share) if np.ndim(share) == 0 else share
 
     def escaped_by(self, num_steps: int) -> np.ndarray:
-        """Share of runs that had escaped at or before step t, for t = 0 … num_steps."""
+        """Share of runs that had escaped at or before step t, for t = 0 … num_steps.
+
+        As in ``escaped``, runs that diverged later are not counted at any step.
+        """
         t = np.arange(num_steps + 1)
         hit = self.escaped[..., None] & (self.escaped_at[..., None] <= t)
         return hit.mean(axis=-2)
@@ -243,7 +248,8 @@ def sweep(well, lrs, batch_sizes, *, num_steps=None, time=None, num_runs=300, se
     Give either num_steps (the same for every run) or time: then a run at learning rate lr takes
     ceil(time/lr) steps, so every run covers the same "time" lr × steps.
     Returns a dict of arrays of shape (len(batch_sizes), L): "lr", "noise_scale", "num_steps",
-    "escaped", "in_deep", "diverged" (shares of the runs), "final_loss" (mean F(x_T) over the runs
+    "escaped" (reached the deep basin without diverging), "in_deep", "diverged" (shares of the
+    runs), "final_loss" (mean F(x_T) over the runs
     that did not diverge, NaN if all did), plus "batch_size" (len(batch_sizes),).
     """
     if (num_steps is None) == (time is None):
@@ -472,7 +478,7 @@ def plot_noise_effects(shallow, deep, well, axes=None):
     g = shallow.noise_scale
     ax = axes[0]
     ax.semilogx(g, shallow.fraction("escaped"), "o-", color=COLORS["sgd"], ms=4,
-                label="started shallow: ever escaped")
+                label="started shallow: ever escaped (not diverged)")
     ax.semilogx(g, shallow.fraction("in_deep"), "s-", color=COLORS["stable"], ms=4,
                 label="started shallow: in the deep basin at the end")
     ax.semilogx(g, deep.fraction("in_deep"), "^--", color=COLORS["gd"], ms=4,
@@ -596,9 +602,9 @@ def compute_escape(batch_size=1, lr=0.01, seed=0, num_steps=500, *, well=None,
 
 def _message(state, well):
     """The panel's one sentence about the first run, plus what all the runs did."""
-    runs, steps = state["num_runs"], state["num_steps"]
-    share = (f"Of {runs} runs: {state['escaped']:.0%} escaped, {state['in_deep']:.0%} end in the "
-             f"deep basin, {state['diverged']:.0%} diverged.")
+    runs, steps = state["num_runs"], _plural(state["num_steps"], "step")
+    share = (f"Of {_plural(runs, 'run')}: {state['escaped']:.0%} escaped (without diverging), "
+             f"{state['in_deep']:.0%} end in the deep basin, {state['diverged']:.0%} diverged.")
     unstable = 2.0 / (12 * well.shallow_min**2 - 4)  # GD is unstable at a minimum if lr > 2/F''
     note = ""
     if state["lr"] > unstable:
@@ -611,14 +617,19 @@ def _message(state, well):
                 f"{share}{note}"), "error"
     if state["crossings"] >= 2:
         return (f"Noise too strong: the iterate wanders over both basins (it crossed the barrier "
-                f"{state['crossings']} times in {steps} steps). {share}{note}"), "warn"
+                f"{state['crossings']} times in {steps}). {share}{note}"), "warn"
     if state["crossings"] == 1:
         return (f"Escaped to the deep minimum at step {state['escaped_at']} and stayed there. "
                 f"{share}{note}"), "ok"
     if state["batch_size"] == well.n_samples:
         return (f"Stayed in the shallow basin: the full batch (B = {well.n_samples}) is plain "
                 f"gradient descent, with no noise to push it out. {share}{note}"), "info"
-    return f"Stayed in the shallow basin for all {steps} steps. {share}{note}", "info"
+    return f"Stayed in the shallow basin for all {steps}. {share}{note}", "info"
+
+
+def _plural(count, noun):
+    """'1 step', '2 steps'."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def make_figure():
@@ -679,14 +690,15 @@ def draw_escape(fig, state):
         else:
             lines[j].set_data([], [])
     marker = lines[PANEL_PATHS]
-    if state["diverged_at"] >= 0:  # mark the last point before the jump out of range
+    if state["diverged_at"] >= 0:  # at the step it diverged, drawn at its last finite x
         last = state["diverged_at"] - 1
-        marker.set_data([last], [paths[last, 0]])
+        marker.set_data([state["diverged_at"]], [paths[last, 0]])
     else:
         marker.set_data([], [])
     # when every path shown stopped early, zoom in on the steps before they diverged
     alive = np.flatnonzero(np.any(np.isfinite(paths), axis=1))
-    ax_path.set_xlim(0, min(state["num_steps"], max(10, int(1.2 * alive[-1]) + 1)))
+    end = max(alive[-1], state["diverged_at"])
+    ax_path.set_xlim(0, min(state["num_steps"], max(10, int(1.2 * end) + 1)))
     ax_path.set_title(f"x_t of {PANEL_PATHS} runs: B = {state['batch_size']}, "
                       f"lr = {state['lr']:.3g}, noise scale {state['noise_scale']:.2g}",
                       fontsize=10)

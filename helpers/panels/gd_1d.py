@@ -316,7 +316,8 @@ def make_figure():
     ax_t.set_xlabel("step t")
     ax_t.set_ylabel("|x_t| (log scale)")
     ax_t.legend(loc="upper right", fontsize=8)
-    art["stopped"] = ax_t.text(0.03, 0.93, "", transform=ax_t.transAxes, ha="left", fontsize=8,
+    # bottom right: empty when |x_t| grows (the only time the note shows), clear of the legend
+    art["stopped"] = ax_t.text(0.97, 0.04, "", transform=ax_t.transAxes, ha="right", fontsize=8,
                                color=COLORS["unstable"])
     art["lr_now"] = setup_lr_strip(ax_lr, STRIP_XLIM)
     art["bands"] = []

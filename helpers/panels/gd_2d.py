@@ -416,7 +416,8 @@ def draw(fig, art, state):
     art["start"].set_data(xs[:1, 0], xs[:1, 1])
     name = "bowl, κ = " + f"{state['kappa']:.3g}" if state["objective"] == "bowl" else "Rosenbrock"
     stopped = state["diverged_at"]
-    kept = f"{len(xs) - 1} GD steps" + (f", diverged at step {stopped}" if stopped else "")
+    kept = (f"diverged after {_steps(stopped)} (run stopped)" if stopped
+            else f"{_steps(len(xs) - 1)} of GD")
     art["title_c"].set_text(f"{name}: {kept}")
 
     gaps = np.maximum(state["gaps"], GAP_FLOOR)
@@ -431,7 +432,7 @@ def draw(fig, art, state):
     top = 10 * gaps.max()
     bottom = min(gaps.min() / 3, top / 1e3)
     ax_f.set_ylim(bottom, top)
-    ax_f.set_xlim(0, state["num_steps"])
+    ax_f.set_xlim(0, stopped or state["num_steps"])  # a stopped run: only up to its last step
     zero = np.nonzero(state["gaps"] == 0)[0]
     note, where = "", (0.03, 0.05)
     if stopped:
@@ -458,7 +459,8 @@ def make_panel(objective="bowl", kappa=10.0, lr=0.15, num_steps=50):
         "kappa": lr_slider(kappa, min=1.0, max=100.0, description="condition κ"),
         "lr": lr_slider(lr, min=LR_MIN, max=LR_MAX),
         "num_steps": SelectionSlider(options=list(NUM_STEPS_OPTIONS), value=num_steps,
-                                     description="steps", layout={"width": "460px"},
+                                     description="steps", continuous_update=False,
+                                     layout={"width": "460px"},
                                      style={"description_width": "110px"}),
     }
     panel = Panel(controls, compute_gd_2d, lambda fig, state: draw(fig, art, state), fig)

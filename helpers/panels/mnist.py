@@ -43,6 +43,9 @@ CHANCE_ACCURACY = 1 / N_CLASSES
 BLOWUP_FACTOR = 5.0  # a loss this many times the first one counts as blowing up ...
 BLOWUP_WINDOW = 64  # ... when averaged over this many examples (several updates if B < 64)
 WORSE_FACTOR = 1.5  # a final training loss this many times the first loss: the run went wrong
+ROSE_FACTOR = 1.05  # a final training loss this many times the first one: the loss went up
+FEW_UPDATES = 20  # fewer updates than this are too few to learn from
+LARGE_LR = 1.0  # a learning rate from here up is not "too small"
 # run k gets colour k: Okabe–Ito without its yellow (too pale on white) until run 8
 RUN_COLORS = [c for c in PALETTE[1:] if c != "#F0E442"] + [PALETTE[0], "#F0E442"]
 
@@ -120,7 +123,7 @@ def _verdict(history, result) -> dict:
     """
     lr, acc = result["lr"], result["test_acc"]
     at_chance = acc < 2 * CHANCE_ACCURACY
-    epochs = f"{result['num_epochs']} epoch{'s' if result['num_epochs'] > 1 else ''}"
+    epochs = plural(result["num_epochs"], "epoch")
     if history.status == "diverged":
         return {"status": "diverged", "level": "error", "message": (
             f"{history.message} Nothing was learnt that can be trusted: test accuracy "
@@ -140,14 +143,38 @@ def _verdict(history, result) -> dict:
             f"update {(peak + 1) * window}, and {ending} ({acc:.1%} test accuracy). The "
             f"learning rate {lr:g} is too large for {result['optimizer']} here: try one about "
             "10× smaller.")}
-    summary = (f"Test accuracy {acc:.1%} after {epochs}, {result['num_steps']:,} updates of "
-               f"batch size {result['batch_size']} (final training loss "
+    summary = (f"Test accuracy {acc:.1%} after {epochs}, {plural(result['num_steps'], 'update')} "
+               f"of batch size {result['batch_size']} (final training loss "
                f"{result['train_loss']:.3f}).")
     if at_chance:
         return {"status": "ok", "level": "warn", "message": (
-            f"{summary} That is no better than guessing: the learning rate {lr:g} is too small "
-            "to get anywhere in this many updates; try a larger one or more epochs.")}
+            f"{summary} That is no better than guessing. {_why_no_progress(first, result)}")}
     return {"status": "ok", "level": "ok", "message": summary}
+
+
+def _why_no_progress(first, result) -> str:
+    """Why a run that did not blow up still ended at chance: lr too large, too few updates, or
+    (only if the loss did not go up and lr is not large) lr too small."""
+    lr, final, steps = result["lr"], result["train_loss"], result["num_steps"]
+    reasons = []
+    if final > ROSE_FACTOR * first:
+        reasons.append(f"The training loss went up, from {first:.2f} to {final:.2f}: the "
+                       f"learning rate {lr:g} is too large for {result['optimizer']} here; try "
+                       "one about 10× smaller.")
+    if steps < FEW_UPDATES:
+        reasons.append(f"{plural(steps, 'update').capitalize()} {'is' if steps == 1 else 'are'} "
+                       "too few to learn from: try more epochs or a smaller batch size.")
+    if reasons:
+        return " ".join(reasons)
+    if lr < LARGE_LR:
+        return (f"The learning rate {lr:g} is too small to get anywhere in this many updates: "
+                "try a larger one or more epochs.")
+    return f"The learning rate {lr:g} is large: try one about 10× smaller."
+
+
+def plural(n: int, word: str) -> str:
+    """Count a noun: "1 update", "2 updates", "4,000 updates"."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def subset(data, n_train: int):
@@ -401,7 +428,9 @@ def plot_runs(fig, runs, n_train: int, *, current=None) -> None:
         width = 2.2 if (current is not None and i == len(entries) - 1) else 1.3
         x, loss = smoothed_loss(history, n_train)
         if len(x):
-            ax_loss.plot(x, np.clip(loss, 1e-3, 1e6), color=color, lw=width, label=label)
+            # a single point (one full-batch update) gets a marker, or nothing would show
+            ax_loss.plot(x, np.clip(loss, 1e-3, 1e6), color=color, lw=width, label=label,
+                         marker="o" if len(x) == 1 else None)
         acc = np.asarray(history.test_acc, dtype=float)
         ax_acc.plot(np.arange(1, len(acc) + 1), 100 * acc, "o-", color=color, lw=width, ms=4)
     plain_log_axis(ax_loss)
@@ -549,7 +578,8 @@ class TrainingPanel(widgets.VBox):
         finally:
             self.train_button.disabled = False
         self.progress.value = result["num_steps"]
-        self.progress.bar_style = "success" if result["status"] == "ok" else "danger"
+        bar_styles = {"ok": "success", "warn": "warning"}  # "error": "danger"
+        self.progress.bar_style = bar_styles.get(result["level"], "danger")
         self.runs.append(result)
         self.state = result
         self._redraw()

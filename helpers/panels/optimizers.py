@@ -39,13 +39,15 @@ OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adam")
 PROBLEMS = ("bowl", "rosenbrock")
 X0 = {"bowl": (-1.8, 1.2), "rosenbrock": (-1.5, 2.0)}  # start points
 VIEW = {"bowl": ((-2.0, 2.0), (-1.5, 1.5)), "rosenbrock": ((-2.0, 2.0), (-1.0, 3.0))}
-# A learning rate that works for each optimizer on each problem (bowl with kappa = 10).
+# A learning rate that works for each optimizer on each problem: the panel's starting values
+# (bowl with kappa = 10). ``suggest_lr`` adapts the bowl's to kappa for the panel's hints.
 SUGGESTED_LR = {
     "bowl": {"gd": 0.15, "momentum": 0.05, "nesterov": 0.05, "rmsprop": 0.05, "adam": 0.2},
     # plain GD is stable at the start while lr < 2/λ_max ≈ 0.00096 (the Hessian there)
     "rosenbrock": {"gd": 9e-4, "momentum": 9e-4, "nesterov": 9e-4, "rmsprop": 1e-2,
                    "adam": 5e-2},
 }
+LR_MAX = 2.0  # the panel's largest learning rate
 LOSS_FLOOR = 1e-16  # f − f_min is clipped here before a log plot
 SCHEDULES = ("constant", "step", "cosine", "warmup", "warmup_cosine")
 
@@ -133,7 +135,7 @@ _LEVELS = {"converged": "ok", "converging": "info", "oscillating": "warn",
 def _message(state, traj, ref) -> tuple[str, str]:
     name = {"gd": "Plain GD", "momentum": "Momentum", "nesterov": "Nesterov",
             "rmsprop": "RMSProp", "adam": "Adam"}[state["optimizer"]]
-    text = f"{name}: {traj.message}"
+    text = f"{name}: {_verdict(state, traj)}"
     if ref is not None:
         if ref.status == "converged":
             text += f" Plain GD at the same lr converged in {ref.converged_at} steps."
@@ -144,9 +146,116 @@ def _message(state, traj, ref) -> tuple[str, str]:
     if state["problem"] == "rosenbrock":
         text += " (κ applies to the bowl only.)"
     if traj.status in ("diverged", "diverging"):
-        suggested = SUGGESTED_LR[state["problem"]][state["optimizer"]]
-        text += f" Try lr ≈ {suggested:g}."
+        suggested = _lr_hint(state)
+        text += (" Try a much smaller lr." if suggested is None
+                 else f" Try lr ≈ {suggested:g}.")
     return text, _LEVELS[traj.status]
+
+
+def _verdict(state, traj) -> str:
+    """What the run did, in words: ``helpers.gd``'s verdict, reworded where the panel knows more.
+
+    Only plain GD is promised to keep growing (its steps are lr × gradient, whatever happened
+    before); momentum and the adaptive methods can overshoot and recover. A larger learning rate
+    is offered only when one exists below the slider's end and the stability limit.
+    """
+    gaps, lr = state["gaps"], state["lr"]
+    T = len(gaps) - 1
+    start, end = _distinct(gaps[0], gaps[-1])
+    if traj.status == "diverging":
+        if state["optimizer"] == "gd":
+            return (f"Diverging: the loss grew from {start} to {end} in {T} steps "
+                    f"(lr {lr:g} is too large); it will keep growing.")
+        return (f"Diverging: the loss grew from {start} to {end} over these {T} steps; "
+                f"lr {lr:g} looks too large.")
+    if traj.status == "converging":
+        trend = (f"the loss fell from {start} to {end}" if gaps[-1] < gaps[0]
+                 else f"the loss is {end} (it started at {start}) and falling")
+        limit = stable_lr_limit(state["problem"], state["optimizer"], state["kappa"],
+                                state["momentum"])
+        # room to grow: twice this lr is still below the slider's end and the stability limit
+        larger = ", or a larger learning rate," if 2 * lr <= min(LR_MAX, limit) else ""
+        return f"Still converging after {T} steps: {trend}. More steps{larger} would get closer."
+    if traj.status == "oscillating":
+        return (f"Oscillating: after {T} steps the loss is {end}, neither shrinking nor growing "
+                f"(it started at {start}).")
+    return traj.message
+
+
+def _distinct(a: float, b: float) -> tuple[str, str]:
+    """a and b with 3 significant digits, or more when needed to show that they differ."""
+    for digits in range(3, 13):
+        text_a, text_b = f"{a:.{digits}g}", f"{b:.{digits}g}"
+        if text_a != text_b or a == b:
+            break
+    return text_a, text_b
+
+
+def suggest_lr(problem="bowl", optimizer="momentum", kappa=10.0, momentum=0.9) -> float:
+    """A learning rate that suits ``optimizer`` on ``problem``: what the panel suggests.
+
+    Bowl (λ_min = 1, λ_max = κ): plain GD's best fixed lr 2/(λ_min + λ_max); momentum's lr* of
+    section 4, kept below 90% of the stability limit for the slider's β (lr* is meant for β*);
+    Nesterov 1/λ_max. RMSProp and Adam scale each coordinate, so κ hardly matters to them:
+    ``SUGGESTED_LR``. Rosenbrock: ``SUGGESTED_LR`` (the tuned values).
+    """
+    problem = check_choice("problem", problem, PROBLEMS)
+    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+    if problem == "rosenbrock" or optimizer in ("rmsprop", "adam"):
+        return SUGGESTED_LR[problem][optimizer]
+    bowl = make_objective("bowl", kappa)
+    if optimizer == "gd":
+        return bowl.best_lr()
+    if optimizer == "momentum":
+        return min(optimal_momentum_lr(bowl.lam_min, bowl.lam_max),
+                   0.9 * stable_lr_limit("bowl", "momentum", kappa, momentum))
+    return 1.0 / bowl.lam_max
+
+
+def stable_lr_limit(problem="bowl", optimizer="gd", kappa=10.0, momentum=0.9) -> float:
+    """The lr above which (heavy-ball or Nesterov) GD blows up on a quadratic of curvature λ_max.
+
+    λ_max = κ on the bowl, and Rosenbrock's largest curvature at its start point (about 2,100).
+    GD: 2/λ_max; momentum: 2(1 + β)/λ_max; Nesterov: 2(1 + β)/((1 + 2β) λ_max). RMSProp and
+    Adam take steps of about lr whatever the curvature: no such limit (inf).
+    """
+    if optimizer in ("rmsprop", "adam"):
+        return math.inf
+    if problem == "bowl":
+        lam_max = float(kappa)
+    else:  # the Hessian of 100 (y − x²)² + (1 − x)² at the start point
+        x, y = X0["rosenbrock"]
+        hessian = np.array([[1200 * x**2 - 400 * y + 2, -400 * x], [-400 * x, 200.0]])
+        lam_max = float(np.linalg.eigvalsh(hessian)[-1])
+    if optimizer == "gd":
+        return 2 / lam_max
+    if optimizer == "momentum":
+        return 2 * (1 + momentum) / lam_max
+    return 2 * (1 + momentum) / ((1 + 2 * momentum) * lam_max)
+
+
+def _lr_hint(state) -> float | None:
+    """A learning rate to suggest after a blow-up: below 90% of the current one, and checked.
+
+    Starts from ``suggest_lr`` (or half the current lr if that is not clearly smaller), and
+    halves until a run with the panel's other settings makes progress without growing.
+    """
+    lr = state["lr"]
+    guess = suggest_lr(state["problem"], state["optimizer"], state["kappa"], state["momentum"])
+    guess = _round_down(guess if guess < 0.9 * lr else lr / 2)
+    for _ in range(20):
+        traj = run_optimizer(state["problem"], state["optimizer"], guess, state["momentum"],
+                             state["kappa"], state["num_steps"])
+        if traj.status not in ("diverged", "diverging") and traj.losses[-1] < traj.losses[0]:
+            return guess
+        guess = _round_down(guess / 2)
+    return None
+
+
+def _round_down(x: float) -> float:
+    """x rounded down to 2 significant digits (0.001998 -> 0.0019: never up, past a limit)."""
+    scale = 10.0 ** (math.floor(math.log10(x)) - 1)
+    return math.floor(x / scale * (1 + 1e-9)) * scale
 
 
 # ---- the optimal momentum of a quadratic ------------------------------------------------------
@@ -311,6 +420,7 @@ def draw_paths(fig, state) -> None:
     fig._start.set_data(xs[:1, 0], xs[:1, 1])
     fig._ref_path.set_data(*((ref[:, 0], ref[:, 1]) if ref is not None else ([], [])))
     fig._ref_path.set_visible(ref is not None)
+    fig._ref_path.set_label("plain GD, same lr" if ref is not None else "_hidden")  # no legend
     ax_path.legend(loc="lower right" if state["problem"] == "bowl" else "lower left", fontsize=8)
 
     fig._loss.set_data(np.arange(len(gaps)), gaps)
@@ -338,13 +448,13 @@ def make_panel(optimizer="momentum", lr=None, momentum=0.9, problem="bowl", kapp
                num_steps=100) -> Panel:
     """The notebook's optimizer panel: the path of one optimizer and of plain GD, side by side.
 
-    Changing the problem moves the learning rate to ``SUGGESTED_LR`` for it (the two valleys
+    Changing the problem moves the learning rate to ``suggest_lr`` for it (the two valleys
     need learning rates 100 times apart).
     """
     lr = SUGGESTED_LR[problem][optimizer] if lr is None else lr
     controls = {
         "optimizer": dropdown(OPTIMIZERS, optimizer, description="optimizer"),
-        "lr": lr_slider(lr, min=1e-4, max=2.0),
+        "lr": lr_slider(lr, min=1e-4, max=LR_MAX),
         "momentum": float_slider(momentum, 0.0, 0.99, description="momentum β"),
         "problem": dropdown(PROBLEMS, problem, description="problem"),
         "kappa": widgets_kappa_slider(kappa),
@@ -357,7 +467,8 @@ def make_panel(optimizer="momentum", lr=None, momentum=0.9, problem="bowl", kapp
 
     def on_problem(change):
         controls["kappa"].disabled = change["new"] != "bowl"
-        controls["lr"].value = SUGGESTED_LR[change["new"]][controls["optimizer"].value]
+        controls["lr"].value = suggest_lr(change["new"], controls["optimizer"].value,
+                                          controls["kappa"].value, controls["momentum"].value)
 
     controls["problem"].observe(on_problem, names="value")
     controls["kappa"].disabled = problem != "bowl"
@@ -370,4 +481,5 @@ def widgets_kappa_slider(kappa: float):
 
     return widgets.FloatLogSlider(
         value=kappa, base=10, min=0, max=3, step=0.05, description="κ (bowl)",
-        readout_format=".3g", layout={"width": "460px"}, style={"description_width": "110px"})
+        readout_format=".3g", layout={"width": "460px"}, style={"description_width": "110px"},
+        continuous_update=False)  # redraw on release, like the other sliders

@@ -426,23 +426,27 @@ def _curves(run: SGDRun) -> dict:
     }
 
 
+def _updates(n: int) -> str:
+    return "1 update" if n == 1 else f"{n} updates"
+
+
 def _message(gd: SGDRun, sgd: SGDRun, n, per_epoch, num_epochs):
     """One or two plain sentences on what the run did, and a level for the message colour."""
     b, lr = sgd.batch_size, sgd.lr
-    updates = "1 update" if per_epoch == 1 else f"{per_epoch} updates"
+    updates = _updates(per_epoch)
     excess = sgd.excess_loss
     if sgd.status == "diverged":
-        return (f"Diverged after {sgd.diverged_at} updates (epoch {sgd.epochs[-1]:.2f}): with "
+        return (f"Diverged after {_updates(sgd.diverged_at)} (epoch {sgd.epochs[-1]:.2f}): with "
                 f"batch size {b}, learning rate {lr:.3g} is too large; the run was stopped "
                 "there. Lower the learning rate."), "error"
     if sgd.status == "diverging":
         path = (f"grew from {excess[0]:.3g} to {excess[-1]:.3g}" if excess[-1] > excess[0] else
                 f"fell to {excess.min():.3g}, then grew back to {excess[-1]:.3g}")
-        return (f"Diverging: with batch size {b} the excess loss {path} in {sgd.num_updates} "
-                f"updates; learning rate {lr:.3g} is too large."), "error"
+        return (f"Diverging: with batch size {b} the excess loss {path} in "
+                f"{_updates(sgd.num_updates)}; learning rate {lr:.3g} is too large."), "error"
     if b == n:
         return (f"Batch size {n} = the full batch: plain gradient descent, {updates} per epoch "
-                f"and no noise. After {gd.num_updates} updates the excess loss is "
+                f"and no noise. After {_updates(gd.num_updates)} the excess loss is "
                 f"{_excess_text(excess[-1])}."), "info"
     epochs = "1 epoch" if num_epochs == 1 else f"{num_epochs} epochs"
     gd_note = {"diverged": "full-batch GD diverged at this learning rate",
