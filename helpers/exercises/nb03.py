@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import close, exercise
+from . import close, exercise, number_hint
 
 
 def _as_vector(out, d):
@@ -62,10 +62,9 @@ def _check_minibatch_variance(fn):
     for sigma2, n, b in cases:
         expected = sigma2 / b * (n - b) / (n - 1)
         out = fn(sigma2, n, b)
-        if out is None:
-            return False, "your function returned None: return the variance, a number."
-        if np.ndim(out) != 0:
-            return False, f"return one number; got shape {np.shape(out)}."
+        problem = number_hint(out)
+        if problem:
+            return False, problem
         if close(out, expected):
             continue
         if close(out, sigma2 / b):
@@ -86,10 +85,9 @@ def _check_never_drawn_fraction(fn):
     for n in (2, 1, 3, 10, 200, 100_000):
         expected = (1 - 1 / n) ** n  # each draw misses a given example with probability 1 − 1/N
         out = fn(n)
-        if out is None:
-            return False, "your function returned None: return a fraction between 0 and 1."
-        if np.ndim(out) != 0:
-            return False, f"return one number; got shape {np.shape(out)}."
+        problem = number_hint(out)
+        if problem:
+            return False, problem
         if close(out, expected, tol=1e-9):
             continue
         if n < 1000 and close(out, np.exp(-1)):

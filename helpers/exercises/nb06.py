@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from . import close, exercise
+from . import close, exercise, number_hint
 
 
 def _arrays(out, count: int, shape) -> tuple[list | None, str | None]:
@@ -68,10 +68,9 @@ def _check_optimal_momentum(fn):
         root = math.sqrt(kappa)
         expected = ((root - 1) / (root + 1)) ** 2
         out = fn(kappa)
-        if out is None:
-            return False, "your function returned None: return β*, a number."
-        if np.ndim(out) != 0:
-            return False, f"return one number; got shape {np.shape(out)}."
+        problem = number_hint(out)
+        if problem:
+            return False, problem
         if close(out, expected):
             continue
         if close(out, (root - 1) / (root + 1)):
