@@ -28,11 +28,15 @@ $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[$*]"
 	@touch $@
 
+# scripts/lab.py prints the address to open (with its token) and copes with root, no display and a
+# taken port 8888. Its options go in LAB_ARGS, e.g. make lab LAB_ARGS=--print-command
+LAB_ARGS ?=
+
 lab: $(VENV)/.installed-lab
-	$(BIN)/jupyter lab notebooks/00_index.ipynb
+	$(BIN)/python scripts/lab.py $(LAB_ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check helpers tests solutions benchmarks notebooks
+	$(BIN)/ruff check helpers tests solutions benchmarks notebooks scripts
 
 # The tests and the stored notebook outputs use the offline MNIST sample: no network, same digits.
 # Two pytest workers share two cores, so each gets one BLAS thread: more threads than cores make
