@@ -6,10 +6,14 @@ tests, serving small synthetic MNIST files, and a guard fails any connection to 
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import http.server
 import ipaddress
+import json
+import os
+import signal
 import socket
 import struct
 import subprocess
@@ -91,13 +95,16 @@ TRAIN_IMAGES = "train-images-idx3-ubyte.gz"
 class MirrorServer:
     """An HTTP server on 127.0.0.1 with one folder per mirror: /<mirror>/<file name>.
 
-    ``behaviour[mirror]`` is "ok", "404", "corrupt" (a wrong file) or "truncate" (promises the
-    whole file in Content-Length, sends half, closes). ``requests`` lists (mirror, name) served.
+    ``behaviour[mirror]`` is "ok", "404", "corrupt" (a wrong file), "truncate" (promises the
+    whole file in Content-Length, sends half, closes), "stall" (sends half, then nothing until
+    the server closes) or "drip" (the right file, 1 kB every 0.2 s). ``requests`` lists
+    (mirror, name) served.
     """
 
     def __init__(self):
         self.behaviour: dict[str, str] = {}
         self.requests: list[tuple[str, str]] = []
+        self.closing = threading.Event()  # ends stalled and dripping transfers
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -114,7 +121,17 @@ class MirrorServer:
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body[: len(body) // 2] if what == "truncate" else body)
+                if what == "drip":
+                    for start in range(0, len(body), 1024):
+                        self.wfile.write(body[start:start + 1024])
+                        self.wfile.flush()
+                        if server.closing.wait(0.2):
+                            return
+                    return
+                self.wfile.write(body[: len(body) // 2] if what in ("truncate", "stall") else body)
+                if what == "stall":
+                    self.wfile.flush()
+                    server.closing.wait(60)
 
             def log_message(self, *args):  # keep the test output clean
                 pass
@@ -130,8 +147,43 @@ class MirrorServer:
         return sum(1 for m, _ in self.requests if mirror in (None, m))
 
     def close(self):
+        self.closing.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class SilentMirror:
+    """A real server on 127.0.0.1 that accepts every connection and then never answers."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
+        self.accepted: list[socket.socket] = []  # held open, never read from or written to
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        with contextlib.suppress(OSError):  # the listener was closed
+            while True:
+                self.accepted.append(self.listener.accept()[0])
+
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}/mnist/"
+
+    def close(self):
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+        for sock in [self.listener, *self.accepted]:
+            sock.close()
+
+
+@pytest.fixture
+def silent_mirrors():
+    """Three mirrors that accept connections and never answer, as MIRRORS has three."""
+    mirrors = [SilentMirror() for _ in range(3)]
+    yield mirrors
+    for mirror in mirrors:
+        mirror.close()
 
 
 @pytest.fixture
@@ -524,3 +576,360 @@ def test_python_m_helpers_data_where_runs_as_a_command(tmp_path, monkeypatch):
     result = subprocess.run([sys.executable, "-m", "helpers.data", "--where"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout == f"{tmp_path}\n"
+
+
+def test_cli_download_with_a_folder_where_a_file_belongs_says_so_in_one_line(
+    tmp_path, monkeypatch, local_mnist, capsys
+):
+    (tmp_path / TRAIN_IMAGES).mkdir()
+    monkeypatch.setenv("HELPERS_DATA_DIR", str(tmp_path))
+    assert data.main(["--download"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and str(tmp_path / TRAIN_IMAGES) in error
+    assert "is a folder" in error and "make data" in error
+    assert local_mnist.count() == 0
+
+
+def test_python_m_helpers_data_download_with_a_folder_in_the_way_prints_no_traceback(tmp_path):
+    (tmp_path / "train-images-idx3-ubyte.gz").mkdir()  # the first file: found before any download
+    result = subprocess.run([sys.executable, "-m", "helpers.data", "--download"],
+                            capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "HELPERS_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert str(tmp_path / "train-images-idx3-ubyte.gz") in result.stderr
+
+
+def test_cli_where_with_a_file_as_the_cache_folder_names_the_variable(tmp_path, monkeypatch,
+                                                                       capsys):
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("HELPERS_DATA_DIR", str(tmp_path / "a-file"))
+    assert data.main(["--where"]) == 1
+    error = capsys.readouterr().err
+    assert "HELPERS_DATA_DIR must be a folder path" in error and "which is a file" in error
+
+
+# ----------------------------------------------------------------------------------------------
+# Something other than a good file in the cache
+# ----------------------------------------------------------------------------------------------
+
+
+def test_a_folder_where_a_cache_file_belongs_makes_auto_fall_back_with_one_line_saying_so(
+    tmp_path, local_mnist, capsys
+):
+    (tmp_path / TRAIN_IMAGES).mkdir()
+    mnist = load_mnist("auto", cache_dir=tmp_path)
+    assert mnist.source == "sample"
+    notice = capsys.readouterr().out
+    assert notice.count("\n") == 1 and str(tmp_path / TRAIN_IMAGES) in notice
+    assert "is a folder" in notice and "move or delete it" in notice and "make data" in notice
+    assert "offline sample" in notice
+    assert (tmp_path / TRAIN_IMAGES).is_dir() and local_mnist.count() == 0
+
+
+def test_a_folder_where_a_cache_file_belongs_makes_full_raise_naming_it(tmp_path, local_mnist):
+    (tmp_path / TRAIN_IMAGES).mkdir()
+    with pytest.raises(CacheFolderError, match="is a folder") as error:
+        load_mnist("full", cache_dir=tmp_path, verbose=False)
+    assert str(tmp_path / TRAIN_IMAGES) in str(error.value)
+
+
+def damage(path, kind: str) -> None:
+    """Spoil a cached file the way a disk, a cut copy or an interrupted copy would."""
+    blob = path.read_bytes()
+    spoilt = {"corrupted": blob[:-1] + bytes([blob[-1] ^ 0xFF]),
+              "truncated": blob[: len(blob) // 2],
+              "empty": b""}[kind]
+    path.write_bytes(spoilt)
+
+
+@pytest.mark.parametrize("kind", ["corrupted", "truncated", "empty"])
+def test_a_damaged_cache_file_that_cannot_be_replaced_is_named_with_what_to_do(
+    tmp_path, local_mnist, kind
+):
+    fetch(tmp_path, [local_mnist.url("a")])
+    damage(tmp_path / TRAIN_IMAGES, kind)
+    local_mnist.behaviour["a"] = "404"  # offline, as far as this file is concerned
+    with pytest.raises(MNISTDownloadError) as error:
+        load_mnist("full", cache_dir=tmp_path, verbose=False)
+    message = str(error.value)
+    assert f"{tmp_path / TRAIN_IMAGES} fails its SHA-256 check ({kind}" in message
+    assert "is not in the cache folder" not in message
+    assert "Delete the damaged file" in message and "make data" in message
+    assert "HTTP error 404" in message  # and why it could not be downloaded again
+
+
+@pytest.mark.parametrize("kind", ["corrupted", "truncated", "empty"])
+def test_a_damaged_cache_file_makes_auto_fall_back_with_one_line_naming_it(
+    tmp_path, local_mnist, capsys, kind
+):
+    fetch(tmp_path, [local_mnist.url("a")])
+    damage(tmp_path / TRAIN_IMAGES, kind)
+    local_mnist.behaviour["a"] = "404"
+    assert load_mnist("auto", cache_dir=tmp_path).source == "sample"
+    notice = capsys.readouterr().out
+    assert notice.count("\n") == 1
+    assert f"{tmp_path / TRAIN_IMAGES} in the MNIST cache fails its SHA-256 check ({kind}" in notice
+    assert "delete it and run `make data`" in notice and "offline sample" in notice
+
+
+def test_a_truncated_cache_file_says_how_many_bytes_it_has(tmp_path, local_mnist):
+    fetch(tmp_path, [local_mnist.url("a")])
+    damage(tmp_path / TRAIN_IMAGES, "truncated")
+    local_mnist.behaviour["a"] = "404"
+    size = FILES[TRAIN_IMAGES][1]
+    with pytest.raises(MNISTDownloadError, match=f"truncated: {size // 2:,} bytes instead of "
+                                                 f"{size:,}"):
+        load_mnist("full", cache_dir=tmp_path, verbose=False)
+
+
+def test_a_damaged_cache_file_is_replaced_with_a_line_saying_so(tmp_path, local_mnist, capsys):
+    fetch(tmp_path, [local_mnist.url("a")])
+    damage(tmp_path / TRAIN_IMAGES, "empty")
+    assert load_mnist("full", cache_dir=tmp_path).source == "full"
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Downloaded {TRAIN_IMAGES}")
+    assert "replacing a copy that failed its SHA-256 check (empty: 0 bytes" in lines[0]
+
+
+# ----------------------------------------------------------------------------------------------
+# One time limit for the whole download
+# ----------------------------------------------------------------------------------------------
+
+
+def test_load_mnist_auto_with_mirrors_that_never_answer_falls_back_within_10_s(
+    tmp_path, monkeypatch, silent_mirrors, capsys
+):
+    monkeypatch.setattr(data, "MIRRORS", tuple(mirror.url() for mirror in silent_mirrors))
+    monkeypatch.setattr(data, "FILES", FILES)
+    start = time.perf_counter()
+    mnist = load_mnist("auto", cache_dir=tmp_path)
+    elapsed = time.perf_counter() - start
+    assert mnist.source == "sample" and len(mnist.X_train) == 4000
+    assert elapsed < 10, f"load_mnist('auto') took {elapsed:.1f} s"
+    assert capsys.readouterr().out == FALLBACK_NOTICE + "\n"
+    assert silent_mirrors[0].accepted  # the mirror did accept the connection
+    assert leftovers(tmp_path) == []
+
+
+def test_load_mnist_full_with_mirrors_that_never_answer_says_it_ran_out_of_time(
+    tmp_path, monkeypatch, silent_mirrors
+):
+    monkeypatch.setattr(data, "MIRRORS", tuple(mirror.url() for mirror in silent_mirrors))
+    monkeypatch.setattr(data, "FILES", FILES)
+    monkeypatch.setattr(data, "TIME_LIMIT_FULL", 1.0)  # what python -m helpers.data uses
+    start = time.perf_counter()
+    with pytest.raises(MNISTDownloadError) as error:
+        load_mnist("full", cache_dir=tmp_path, verbose=False)
+    assert time.perf_counter() - start < 5
+    message = str(error.value)
+    assert f"{TRAIN_IMAGES} from {silent_mirrors[0].url()}: timed out" in message
+    assert "stopped: 1 s is the time limit for the whole download" in message
+
+
+def test_a_transfer_that_stalls_half_way_is_abandoned_after_the_timeout(tmp_path, server):
+    server.behaviour["a"] = "stall"
+    with pytest.raises(MNISTDownloadError, match=f"{TRAIN_IMAGES} from .*: timed out"):
+        fetch(tmp_path, [server.url("a")], timeout=0.5)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_transfer_that_still_flows_is_stopped_at_the_time_limit(tmp_path, server):
+    server.behaviour["a"] = "drip"  # 1 kB every 0.2 s: never a 20 s silence, yet slow
+    start = time.perf_counter()
+    with pytest.raises(MNISTDownloadError) as error:
+        fetch(tmp_path, [server.url("a")], time_limit=1)
+    assert time.perf_counter() - start < 3
+    assert f"{TRAIN_IMAGES} from {server.url('a')}: stopped at the time limit" in str(error.value)
+    assert leftovers(tmp_path) == []  # the partial file went with it
+
+
+# ----------------------------------------------------------------------------------------------
+# Partial downloads left by a killed process
+# ----------------------------------------------------------------------------------------------
+
+
+def partial_name(name: str, host: str, pid: int) -> str:
+    return f"{name}.{host}.{pid}.part"
+
+
+def ended_pid() -> int:
+    """The PID of a process that has just ended."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_stale_partial_downloads_are_removed_and_live_ones_kept(tmp_path, server):
+    fetch(tmp_path, [server.url("a")])
+    an_hour_ago = time.time() - 3600
+    stale = {
+        partial_name(TRAIN_IMAGES, data._HOST, ended_pid()): None,  # its process has ended
+        partial_name(TRAIN_IMAGES, "another-machine", 123): an_hour_ago,  # unwritten for an hour
+    }
+    kept = {
+        partial_name(TRAIN_IMAGES, data._HOST, os.getpid()): None,  # a live process here
+        partial_name(TRAIN_IMAGES, "another-machine", 456): None,  # may be live on a shared disk
+        "tmpab12cd34": an_hour_ago,  # not ours: another program's temporary file
+        "notes.part": an_hour_ago,
+    }
+    for name, mtime in {**stale, **kept}.items():
+        (tmp_path / name).write_bytes(b"\x1f\x8b partial")
+        if mtime is not None:
+            os.utime(tmp_path / name, (mtime, mtime))
+    fetch(tmp_path, [server.url("a")])
+    assert leftovers(tmp_path) == sorted([*FILES, *kept])
+    assert server.count() == 4  # the cache was complete: no request
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends POSIX signals")
+@pytest.mark.parametrize("signal_number", [signal.SIGKILL, signal.SIGTERM],
+                         ids=["SIGKILL", "SIGTERM"])
+def test_a_download_killed_mid_transfer_leaves_a_partial_file_the_next_call_removes(
+    tmp_path, server, signal_number
+):
+    server.behaviour["a"] = "stall"  # half the file, then nothing
+    script = ("import json, sys; from helpers.data import fetch_mnist_files; "
+              "fetch_mnist_files(sys.argv[1], mirrors=[sys.argv[2]], "
+              "files=json.loads(sys.argv[3]))")
+    process = subprocess.Popen([sys.executable, "-c", script, str(tmp_path), server.url("a"),
+                                json.dumps(FILES)])
+    try:
+        deadline = time.monotonic() + 30
+        while not any(p.stat().st_size > 0 for p in tmp_path.glob("*")):
+            assert process.poll() is None and time.monotonic() < deadline, "no transfer started"
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal_number)
+        process.wait(timeout=30)
+    assert leftovers(tmp_path) != []  # the killed process left its partial file behind
+
+    server.behaviour["a"] = "ok"
+    fetch(tmp_path, [server.url("a")])
+    assert leftovers(tmp_path) == sorted(FILES)
+
+
+# ----------------------------------------------------------------------------------------------
+# Bad arguments and environment variables: a clear ValueError or TypeError, never a surprise
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"source": None}, TypeError, "source must be one of 'auto', 'full', 'sample'; got None"),
+        ({"source": 3}, TypeError, "source must be one of .*; got 3 \\(int\\)"),
+        ({"source": "Full"}, ValueError, "source must be one of .*; got 'Full'"),
+        ({"verbose": "yes"}, TypeError, "verbose must be True or False; got 'yes'"),
+        ({"cache_dir": ""}, ValueError, "cache_dir must be a path; got an empty string"),
+    ],
+)
+def test_load_mnist_rejects_more_bad_arguments(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        load_mnist(**{"source": "sample", **kwargs})
+
+
+def test_load_mnist_rejects_a_file_as_the_cache_folder(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(ValueError, match="cache_dir must be a folder path; got .*a-file.*, which "
+                                         "is a file"):
+        load_mnist("auto", cache_dir=tmp_path / "a-file", verbose=False)
+
+
+@pytest.mark.parametrize("value, words", [
+    ("bogus", "HELPERS_MNIST_SOURCE must be one of 'auto', 'full', 'sample'; got 'bogus'"),
+    ("Sample", "HELPERS_MNIST_SOURCE must be one of .*; got 'Sample'"),
+])
+def test_a_bad_source_in_the_environment_is_named_even_when_source_is_given(
+    monkeypatch, value, words
+):
+    monkeypatch.setenv("HELPERS_MNIST_SOURCE", value)
+    with pytest.raises(ValueError, match=words):
+        load_mnist("sample", verbose=False)
+
+
+def test_a_file_as_the_cache_folder_in_the_environment_is_named(tmp_path, monkeypatch,
+                                                               local_mnist):
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("HELPERS_DATA_DIR", str(tmp_path / "a-file"))
+    with pytest.raises(ValueError, match="environment variable HELPERS_DATA_DIR must be a folder "
+                                         "path; got .*a-file.*, which is a file"):
+        load_mnist("auto", verbose=False)
+    assert local_mnist.count() == 0
+
+
+def test_a_relative_cache_folder_in_the_environment_is_named(monkeypatch):
+    monkeypatch.setenv("HELPERS_DATA_DIR", "data")
+    with pytest.raises(ValueError, match="HELPERS_DATA_DIR must be an absolute folder path.*"
+                                         "got 'data'"):
+        data.default_cache_dir()
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"mirrors": "http://127.0.0.1/"}, TypeError, "mirrors must be a list of base URLs"),
+        ({"mirrors": []}, ValueError, "mirrors must name at least one base URL"),
+        ({"mirrors": ["ftp://127.0.0.1/"]}, ValueError, "mirrors must hold URLs starting with "
+                                                         "http:// or https://; got 'ftp:"),
+        ({"files": []}, TypeError, "files must be a dict: file name -> "),
+        ({"files": {}}, ValueError, "files must name at least one file; got an empty dict"),
+        ({"files": {"../x.gz": ("0" * 64, 1)}}, ValueError, "plain file names.*'../x.gz'"),
+        ({"files": {"x.gz": ("abc", 1)}}, ValueError, r"files\['x.gz'\]\[0\] must be a SHA-256"),
+        ({"files": {"x.gz": ("0" * 64, 0)}}, ValueError, r"files\['x.gz'\]\[1\] must be an "
+                                                          "integer >= 1; got 0"),
+        ({"files": {"x.gz": "0" * 64}}, TypeError, r"files\['x.gz'\] must be a pair"),
+        ({"timeout": -1}, ValueError, "timeout must be a positive finite number; got -1"),
+        ({"timeout": (1, 2, 3)}, ValueError, "timeout must be a number of seconds or a pair"),
+        ({"timeout": "2"}, TypeError, "timeout must be a number"),
+        ({"time_limit": 0}, ValueError, "time_limit must be a positive finite number; got 0"),
+        ({"progressbar": 1}, TypeError, "progressbar must be True or False"),
+    ],
+)
+def test_fetch_mnist_files_rejects_bad_arguments(tmp_path, server, kwargs, error, words):
+    arguments = {"mirrors": [server.url("a")], "files": FILES, **kwargs}
+    with pytest.raises(error, match=words):
+        fetch_mnist_files(tmp_path, **arguments)
+    assert server.count() == 0 and leftovers(tmp_path) == []
+
+
+def test_fetch_mnist_files_rejects_a_cache_dir_that_is_not_a_path(server):
+    with pytest.raises(TypeError, match="cache_dir must be a folder path .*; got None"):
+        fetch_mnist_files(None, mirrors=[server.url("a")], files=FILES)
+
+
+@pytest.mark.parametrize("blob, name, words", [
+    ("00000801", "labels", "data must be bytes .*; got str"),
+    (b"\x00\x00\x08\x01", 3, "name must be a string; got 3"),
+])
+def test_parse_idx_rejects_arguments_of_the_wrong_kind(blob, name, words):
+    with pytest.raises(TypeError, match=words):
+        parse_idx(blob, name=name)
+
+
+def test_read_idx_names_a_path_that_is_missing_or_a_folder(tmp_path):
+    with pytest.raises(ValueError, match="path must be an IDX file; got .*nothing.idx.*not there"):
+        read_idx(tmp_path / "nothing.idx")
+    with pytest.raises(ValueError, match="path must be an IDX file; got .*, which is a folder"):
+        read_idx(tmp_path)
+    with pytest.raises(TypeError, match="path must be a path .*; got 3"):
+        read_idx(3)
+
+
+@pytest.mark.parametrize(
+    "y, test_size, seed, error, words",
+    [
+        (np.zeros((4, 2), dtype=int), 1, 0, TypeError, "y must be a 1-D array of integer"),
+        (np.array([0.0, 1.0, 0.0, 1.0]), 2, 0, TypeError, "y must be a 1-D array of integer"),
+        (np.array([0, 1, 0, 1]), 0.5, 0, TypeError, "test_size must be an integer; got 0.5"),
+        (np.array([0, 1, 0, 1]), 4, 0, ValueError, "test_size must be an integer from 1 to 3"),
+        (np.array([0, 1, 0, 1]), 0, 0, ValueError, "test_size must be an integer from 1 to 3"),
+        (np.array([0, 1, 0, 1]), 2, -1, ValueError, "seed must be an integer >= 0; got -1"),
+        (np.array([3]), 1, 0, ValueError, "y must hold at least 2 labels to split; got 1"),
+        (np.array([0, 1]), 1, 0, ValueError, "test_size=1 of 2 labels gives 2 training and 0 "
+                                             "test examples"),
+    ],
+)
+def test_stratified_split_rejects_bad_arguments(y, test_size, seed, error, words):
+    with pytest.raises(error, match=words):
+        data.stratified_split(y, test_size, seed)
