@@ -1,8 +1,17 @@
-"""Every self-checking exercise accepts its solution and rejects wrong answers."""
+"""Every self-checking exercise accepts right answers, rejects wrong ones, never gives the answer.
+
+For every registered exercise: the solution passes on many calls (the cases are partly random),
+a constant answer fails, each mistake the checker diagnoses gets the hint naming it (and no hint
+recites the solution), and a function that raises, returns None, the wrong kind of thing or NaN
+gets a plain hint instead of a traceback.
+"""
 
 import importlib.util
+import math
+import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from helpers import exercises
@@ -26,8 +35,270 @@ SOLUTION_FUNCTIONS = _solution_functions()
 NAMES = exercises.names()
 
 
+def _copy(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_copy(v) for v in value)
+    return value
+
+
+class Recorder:
+    """Wraps a learner function; records each call's arguments and the solution's output."""
+
+    def __init__(self, name, fn):
+        self.solution, self.fn, self.calls = SOLUTION_FUNCTIONS[name], fn, []
+
+    def __call__(self, *args):
+        self.calls.append((_copy(args), self.solution(*_copy(args))))
+        return self.fn(*args)
+
+
+# ---------------------------------------------------------------------------------------------
+# Learners' functions with one common mistake each, written as a learner would write them
+
+
+def _batch(X, y, idx):
+    return X[idx], y[idx], len(idx)
+
+
+def _mb_sum(X, y, w, idx):
+    X_b, y_b, _ = _batch(X, y, idx)
+    return 2 * X_b.T @ (X_b @ w - y_b)
+
+
+def _numeric(f, x, eps, forward=False, no_half=False):
+    grad = np.zeros(len(x))
+    for i in range(len(x)):
+        old = x[i]
+        x[i] = old + eps
+        f_plus = f(x)
+        x[i] = old if forward else old - eps
+        f_minus = f(x)
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (eps if forward or no_half else 2 * eps)
+    return grad
+
+
+def _gc(error, **numeric_kwargs):
+    def gradient_check_error(f, grad_f, x, eps=1e-6):
+        return error(np.asarray(grad_f(x)), _numeric(f, x, eps, **numeric_kwargs))
+    return gradient_check_error
+
+
+def _gc_changes_x(f, grad_f, x, eps=1e-6):
+    a, b = np.asarray(grad_f(x)), np.zeros(len(x))
+    for i in range(len(x)):
+        x[i] += eps
+        f_plus = f(x)
+        x[i] -= 2 * eps
+        b[i] = (f_plus - f(x)) / (2 * eps)  # x[i] is never put back
+    return np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b))
+
+
+def _rel(a, b):
+    return np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b))
+
+
+def _momentum(p, g, buf, lr, mu):
+    buf = mu * buf + g
+    return p - lr * buf, buf
+
+
+def _adam(p, g, m, v, t, lr, beta1, beta2, eps, *, correct=True, t_used=None, m_weight=None,
+          v_term=None, sqrt=np.sqrt, return_hats=False):
+    m = beta1 * m + (1 - beta1 if m_weight is None else m_weight) * g
+    v = beta2 * v + (1 - beta2) * (g**2 if v_term is None else v_term(g))
+    t_used = t if t_used is None else t_used
+    m_hat = m / (1 - beta1**t_used) if correct else m
+    v_hat = v / (1 - beta2**t_used) if correct else v
+    p = p - lr * m_hat / (sqrt(v_hat) + eps)
+    return (p, m_hat, v_hat) if return_hats else (p, m, v)
+
+
+def _accuracy_ties(logits, y):
+    return np.mean(logits[np.arange(len(y)), y] == logits.max(axis=1))
+
+
+def _confusion_fancy(y_true, y_pred, num_classes):
+    counts = np.zeros((num_classes, num_classes), dtype=int)
+    counts[y_true, y_pred] += 1  # repeated pairs are counted once
+    return counts
+
+
+def _confusion_fraction(y_true, y_pred, num_classes):
+    return SOLUTION_FUNCTIONS["confusion_matrix_counts"](y_true, y_pred, num_classes) / len(y_true)
+
+
+def _escaped(escaped_at, num_steps, op=np.less_equal, never=False, divide=None):
+    t = np.arange(num_steps + 1)
+    hit = op(escaped_at[:, None], t) & ((escaped_at[:, None] >= 0) | never)
+    return hit.sum(axis=0) / (len(escaped_at) if divide is None else divide(escaped_at))
+
+
+def _deep_side(x, well):
+    return x < well.barrier if well.deep_min < well.barrier else x > well.barrier
+
+
+BUGGY = {
+    "gd_step": {
+        "uphill": lambda x, lr: x + lr * 2 * x,
+        "half_slope": lambda x, lr: x - lr * x,
+        "step_only": lambda x, lr: -lr * 2 * x,
+        "no_lr": lambda x, lr: x - 2 * x,
+        "value_not_slope": lambda x, lr: x - lr * x**2,
+    },
+    "stable_lr_bound": {
+        "twice": lambda a: 2 / a,
+        "one_step": lambda a: 1 / (2 * a),
+        "grows_with_a": lambda a: a,
+    },
+    "best_lr_bowl": {
+        "edge": lambda lo, hi: 2 / hi,
+        "steep_only": lambda lo, hi: 1 / hi,
+        "shallow_only": lambda lo, hi: 1 / lo,
+        "half": lambda lo, hi: 1 / (lo + hi),
+        "grows": lambda lo, hi: (lo + hi) / 2,
+    },
+    "contraction_factor": {
+        "steep_lr": lambda k: 1 - 1 / k,
+        "sign": lambda k: (1 - k) / (1 + k),
+        "squared": lambda k: ((k - 1) / (k + 1)) ** 2,
+        "root_kappa": lambda k: (math.sqrt(k) - 1) / (math.sqrt(k) + 1),
+    },
+    "minibatch_gradient": {
+        "all_rows": lambda X, y, w, idx: 2 * X.T @ (X @ w - y) / len(X),
+        "first_rows": lambda X, y, w, idx: 2 * X[: len(idx)].T @ (X[: len(idx)] @ w
+                                                                   - y[: len(idx)]) / len(idx),
+        "divide_by_n": lambda X, y, w, idx: _mb_sum(X, y, w, idx) / len(X),
+        "sum": _mb_sum,
+        "factor_2": lambda X, y, w, idx: _mb_sum(X, y, w, idx) / 2 / len(idx),
+        "sign": lambda X, y, w, idx: -_mb_sum(X, y, w, idx) / len(idx),
+    },
+    "minibatch_variance": {
+        "with_replacement": lambda s, n, b: s / b,
+        "n_not_n_minus_1": lambda s, n, b: s / b * (n - b) / n,
+        "b_squared": lambda s, n, b: s / b**2 * (n - b) / (n - 1),
+        "std": lambda s, n, b: math.sqrt(s / b * (n - b) / (n - 1)),
+    },
+    "never_drawn_fraction": {
+        "limit": lambda n: math.exp(-1),
+        "one_draw_hit": lambda n: 1 / n,
+        "one_draw_miss": lambda n: 1 - 1 / n,
+        "drawn": lambda n: 1 - (1 - 1 / n) ** n,
+    },
+    "sigmoid_backward": {
+        "no_upstream": lambda dY, Y: Y * (1 - Y),
+        "missing_1_minus_y": lambda dY, Y: dY * Y,
+        "missing_y": lambda dY, Y: dY * (1 - Y),
+        "sigmoid_again": lambda dY, Y: dY * (1 / (1 + np.exp(-Y))) * (1 - 1 / (1 + np.exp(-Y))),
+        "sign": lambda dY, Y: -dY * Y * (1 - Y),
+    },
+    "linear_backward": {
+        "db_mean": lambda X, W, dY: (dY @ W.T, X.T @ dY, dY.mean(axis=0)),
+        "dw_mean": lambda X, W, dY: (dY @ W.T, X.T @ dY / len(X), dY.sum(axis=0)),
+        "sign": lambda X, W, dY: (-dY @ W.T, -X.T @ dY, -dY.sum(axis=0)),
+    },
+    "gradient_check_error": {
+        "forward_difference": _gc(_rel, forward=True),
+        "no_half": _gc(_rel, no_half=True),
+        "absolute": _gc(lambda a, b: np.linalg.norm(a - b)),
+        "one_sided_norm": _gc(lambda a, b: np.linalg.norm(a - b) / np.linalg.norm(b)),
+        "changes_x": _gc_changes_x,
+    },
+    "updates_per_epoch": {
+        "round_down": lambda n, b: n // b,
+        "fraction": lambda n, b: n / b,
+        "nearest": lambda n, b: round(n / b),
+        "one_too_many": lambda n, b: n // b + 1,
+        "product": lambda n, b: n * b,
+    },
+    "accuracy_from_logits": {
+        "count": lambda logits, y: np.sum(np.argmax(logits, axis=1) == y),
+        "percent": lambda logits, y: 100 * np.mean(np.argmax(logits, axis=1) == y),
+        "error_rate": lambda logits, y: np.mean(np.argmax(logits, axis=1) != y),
+        "axis": lambda logits, y: np.mean(np.argmax(logits, axis=0) == y),
+        "ties": _accuracy_ties,
+    },
+    "confusion_matrix_counts": {
+        "transposed": lambda t, p, k: SOLUTION_FUNCTIONS["confusion_matrix_counts"](p, t, k),
+        "fraction": _confusion_fraction,
+        "repeats_once": _confusion_fancy,
+    },
+    "sgd_momentum_step": {
+        "keras": lambda p, g, buf, lr, mu: (p + (mu * buf - lr * g), mu * buf - lr * g),
+        "plain_step": lambda p, g, buf, lr, mu: (p - lr * g, mu * buf + g),
+        "old_buffer_step": lambda p, g, buf, lr, mu: (p - lr * buf, mu * buf + g),
+        "old_buffer_returned": lambda p, g, buf, lr, mu: (_momentum(p, g, buf, lr, mu)[0], buf),
+        "uphill": lambda p, g, buf, lr, mu: (p + lr * (mu * buf + g), mu * buf + g),
+        "dampened": lambda p, g, buf, lr, mu: (p - lr * (mu * buf + (1 - mu) * g),
+                                               mu * buf + (1 - mu) * g),
+    },
+    "optimal_momentum": {
+        "not_squared": lambda k: (math.sqrt(k) - 1) / (math.sqrt(k) + 1),
+        "kappa_not_root": lambda k: ((k - 1) / (k + 1)) ** 2,
+        "gd_rate": lambda k: (k - 1) / (k + 1),
+    },
+    "adam_step": {
+        "no_bias_correction": lambda *a: _adam(*a, correct=False),
+        "bias_correction_t_plus_1": lambda *a: _adam(*a, t_used=a[4] + 1),
+        "no_sqrt": lambda *a: _adam(*a, sqrt=lambda v: v),
+        "returns_hats": lambda *a: _adam(*a, return_hats=True),
+        "m_weights": lambda *a: _adam(*a, m_weight=1.0),
+        "v_of_abs_g": lambda *a: _adam(*a, v_term=np.abs),
+    },
+    "sgd_noise_scale": {
+        "with_replacement": lambda lr, b, n: lr / b,
+        "n_not_n_minus_1": lambda lr, b, n: lr / b * (n - b) / n,
+        "times_b": lambda lr, b, n: lr * b * (n - b) / (n - 1),
+        "b_squared": lambda lr, b, n: lr / b**2 * (n - b) / (n - 1),
+    },
+    "fraction_in_deep_basin": {
+        "count": lambda x, well: np.sum(_deep_side(x, well)),
+        "assume_left": lambda x, well: np.mean(x < well.barrier),
+        "shallow": lambda x, well: np.mean(~_deep_side(x, well)),
+        "split_at_0": lambda x, well: np.mean(x < 0) if well.deep_min < 0 else np.mean(x > 0),
+    },
+    "escaped_by_step": {
+        "counts": lambda e, n: _escaped(e, n, divide=lambda e: 1),
+        "never_counted": lambda e, n: _escaped(e, n, never=True),
+        "strict": lambda e, n: _escaped(e, n, op=np.less),
+        "share_of_escaped": lambda e, n: _escaped(e, n, divide=lambda e: np.sum(e >= 0)),
+    },
+}
+
+# Pieces of each solution that no hint may recite.
+FORMULAS = {
+    "gd_step": ["x − lr", "x - lr", "2x", "2·x", "2 * x", "lr·2", "f'(x) = 2"],
+    "stable_lr_bound": ["1/a", "1 / a", "2a", "2·a"],
+    "best_lr_bowl": ["2/(λ_min + λ_max)", "λ_min + λ_max", "|1 − lr·λ_min| = |1 − lr·λ_max|"],
+    "contraction_factor": ["(κ − 1)/(κ + 1)", "κ − 1", "κ - 1"],
+    "minibatch_gradient": ["2 (xᵢ·w − yᵢ) xᵢ", "X_B w − y_B", "Xᵀ", "X.T", "X_bᵀ", "2/B"],
+    "minibatch_variance": ["(N − B)/(N − 1)", "N − B", "σ²/B ·"],
+    "never_drawn_fraction": ["(1 − 1/N)^N", "(1 − 1/N)", "(1 - 1/N)", "1 − 1/N"],
+    "sigmoid_backward": ["Y(1 − Y)", "Y * (1 - Y)", "Y·(1 − Y)", "dY * Y", "dY·Y", "(1 − Y)"],
+    "linear_backward": ["dY Wᵀ", "Xᵀ dY", "dY @ W.T", "X.T @ dY", "W.T", "Wᵀ"],
+    "gradient_check_error": ["(f(x + eps", "/ (2 eps)", "/ (2·eps)", "2·eps", "||a|| + ||b||"],
+    "updates_per_epoch": ["⌈", "ceil", "round up", "-(-"],
+    "accuracy_from_logits": ["argmax(logits, axis=1)", "axis=1", "np.mean(", "== y"],
+    "confusion_matrix_counts": ["np.add.at", "for true, predicted in zip"],
+    "sgd_momentum_step": ["μ·buf + g", "momentum * buf + g", "p − lr·buf", "p - lr * buf"],
+    "optimal_momentum": ["((√κ − 1)/(√κ + 1))²", "(√κ − 1)/(√κ + 1)", "√κ − 1"],
+    "adam_step": ["1 − β1^t", "1 - beta1**t", "m̂/(√v̂ + eps)", "β1·m + (1 − β1)·g",
+                  "β2·v + (1 − β2)·g²", "√v̂ + eps"],
+    "sgd_noise_scale": ["(N − B)/(N − 1)", "lr/B ·", "N − B"],
+    "fraction_in_deep_basin": ["x_final < well.barrier", "np.mean(x_final", "< well.barrier"],
+    "escaped_by_step": ["0 <= escaped_at <= t", "escaped_at <= t", "(escaped_at >= 0)"],
+}
+
+
+def _assert_no_formula(name, feedback):
+    for piece in FORMULAS[name]:
+        assert piece not in feedback, f"the hint recites {piece!r}: {feedback}"
+
+
 def test_there_are_exercises():
-    assert len(NAMES) >= 1
+    assert len(NAMES) >= 19
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -36,31 +307,191 @@ def test_every_exercise_has_a_solution(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_the_solution_passes_its_check(name):
-    ok, feedback = exercises.run_check(name, SOLUTION_FUNCTIONS[name])
-    assert ok, feedback
+def test_the_solution_passes_on_many_calls(name):
+    for _ in range(20):  # the cases are partly random: every draw must accept the solution
+        ok, feedback = exercises.run_check(name, SOLUTION_FUNCTIONS[name])
+        assert ok, feedback
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_the_cases_change_from_call_to_call(name):
+    runs = [Recorder(name, SOLUTION_FUNCTIONS[name]) for _ in range(2)]
+    for run in runs:
+        exercises.run_check(name, run)
+    first, second = ([re.sub(r" at 0x[0-9a-f]+", "", repr(call)) for call in run.calls]
+                     for run in runs)
+    assert len(first) >= 4  # several cases, not one
+    assert first[0] == second[0]  # the first case is fixed
+    assert first != second  # and some are drawn afresh
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_constant_answer_fails(name):
+    recorder = Recorder(name, SOLUTION_FUNCTIONS[name])
+    exercises.run_check(name, recorder)
+    constant = recorder.calls[0][1]  # the right answer on the first case, every time
+    for _ in range(5):
+        ok, feedback = exercises.run_check(name, lambda *args: _copy(constant))
+        assert not ok
+        assert feedback
+        _assert_no_formula(name, feedback)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_diagnosed_mistake_has_a_buggy_function_here(name):
+    assert set(BUGGY[name]) == set(exercises.mistakes(name)), name
+
+
 @pytest.mark.parametrize(
-    "wrong",
-    [lambda *args, **kwargs: None, lambda *args, **kwargs: 0, lambda *args, **kwargs: 0.0],
-    ids=["returns-None", "returns-0", "returns-0.0"],
-)
-def test_a_wrong_answer_fails_its_check(name, wrong):
-    ok, feedback = exercises.run_check(name, wrong)
-    assert not ok
-    assert feedback  # a hint, not silence
+    "name, mistake", [(name, mistake) for name in BUGGY for mistake in BUGGY[name]])
+def test_a_mistake_gets_the_hint_that_names_it(name, mistake):
+    expected_hint = exercises.mistakes(name)[mistake]
+    _assert_no_formula(name, expected_hint)
+    for _ in range(5):  # on fresh random cases every time
+        ok, feedback = exercises.run_check(name, BUGGY[name][mistake])
+        assert not ok
+        assert feedback == expected_hint
+
+
+def _accuracy_stable_softmax(logits, y):
+    z = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return np.mean(np.argmax(z / z.sum(axis=1, keepdims=True), axis=1) == y)
+
+
+def _momentum_in_place(p, g, buf, lr, momentum):
+    buf *= momentum
+    buf += g
+    p -= lr * buf
+    return p, buf
+
+
+def _gc_with_copies(f, grad_f, x, eps=1e-6):
+    numeric = np.array([(f(x + e) - f(x - e)) / (2 * eps) for e in np.eye(len(x)) * eps])
+    analytic = grad_f(x)
+    return np.linalg.norm(analytic - numeric) / (np.linalg.norm(analytic)
+                                                 + np.linalg.norm(numeric))
+
+
+def _escaped_loop(escaped_at, num_steps):
+    shares = []
+    for t in range(num_steps + 1):
+        shares.append(sum(1 for s in escaped_at if 0 <= s <= t) / len(escaped_at))
+    return shares
+
+
+# Right answers written differently from the solutions: they must pass too.
+ALTERNATIVES = {
+    "gd_step": lambda x, lr: (1 - 2 * lr) * x,
+    "stable_lr_bound": lambda a: a**-1,
+    "updates_per_epoch": lambda n, b: math.ceil(n / b),
+    "never_drawn_fraction": lambda n: ((n - 1) / n) ** n,
+    "minibatch_gradient": lambda X, y, w, idx: sum(2 * (X[i] @ w - y[i]) * X[i] for i in idx)
+    / len(idx),
+    "sigmoid_backward": lambda dY, Y: dY * (Y - Y**2),
+    "linear_backward": lambda X, W, dY: (np.einsum("bo,io->bi", dY, W),
+                                         np.einsum("bi,bo->io", X, dY), dY.sum(axis=0)),
+    "gradient_check_error": _gc_with_copies,
+    "accuracy_from_logits": _accuracy_stable_softmax,
+    "confusion_matrix_counts": lambda t, p, k: np.bincount(t * k + p, minlength=k * k)
+    .reshape(k, k),
+    "sgd_momentum_step": _momentum_in_place,
+    "fraction_in_deep_basin": lambda x, well: np.mean(
+        np.sign(np.asarray(x) - well.barrier) == np.sign(well.deep_min - well.barrier)),
+    "escaped_by_step": _escaped_loop,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALTERNATIVES))
+def test_a_right_answer_written_differently_passes(name):
+    for _ in range(10):
+        ok, feedback = exercises.run_check(name, ALTERNATIVES[name])
+        assert ok, feedback
+
+
+def _with_nan(value):
+    if isinstance(value, (tuple, list)):
+        return type(value)(_with_nan(v) for v in value)
+    arr = np.array(value, dtype=float)
+    arr.flat[0] = np.nan
+    return arr if arr.ndim else float(arr)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_the_unfinished_stub_gets_a_hint_not_a_traceback(name):
+def test_a_raising_function_gets_a_plain_hint(name):
+    def raises(*args):
+        raise ValueError("operands could not be broadcast")
+
+    ok, feedback = exercises.run_check(name, raises)
+    assert not ok
+    assert "raised ValueError: operands could not be broadcast" in feedback
+    assert f"line {raises.__code__.co_firstlineno + 1}" in feedback  # the learner's own line
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_function_returning_none_gets_a_plain_hint(name):
+    ok, feedback = exercises.run_check(name, lambda *args: None)
+    assert not ok
+    assert "None" in feedback
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_function_returning_nan_gets_a_plain_hint(name):
+    solution = SOLUTION_FUNCTIONS[name]
+    for fn in (lambda *args: float("nan"), lambda *args: _with_nan(solution(*args))):
+        ok, feedback = exercises.run_check(name, fn)
+        assert not ok
+        assert "nan" in feedback.lower()
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("returned, named", [("seven", "'seven'"), (np.zeros(7), "(7,)"),
+                                             ([1, 2, 3, 4, 5, 6, 7], "7 items")])
+def test_the_wrong_kind_of_result_gets_a_hint_naming_it(name, returned, named):
+    ok, feedback = exercises.run_check(name, lambda *args: returned)
+    assert not ok
+    assert named in feedback
+
+
+def _formats(value: float) -> set[str]:
+    return {f"{value:g}", f"{value:.4g}", f"{value:.3g}", f"{value:.2g}", f"{value:.2f}",
+            repr(value)}
+
+
+def _numbers_in(args) -> set[str]:
+    found = set()
+    for a in args:
+        if isinstance(a, (int, float)) and not isinstance(a, bool):
+            found |= _formats(float(a)) | {str(a)}
+    return found
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n not in
+                                  ("minibatch_gradient", "sigmoid_backward", "linear_backward",
+                                   "confusion_matrix_counts", "sgd_momentum_step",
+                                   "adam_step", "escaped_by_step")])
+def test_no_hint_contains_the_expected_number(name):
+    solution = SOLUTION_FUNCTIONS[name]
+    wrong_ones = [lambda *args: float(solution(*args)) * 1.01 + 0.01,
+                  lambda *args: -float(solution(*args)), *BUGGY[name].values()]
+    for wrong in wrong_ones:
+        recorder = Recorder(name, wrong)
+        ok, feedback = exercises.run_check(name, recorder)
+        assert not ok
+        for args, expected in recorder.calls:
+            expected = float(expected)
+            shown = _formats(expected) - _numbers_in(args) - {str(k) for k in range(11)}
+            for text in shown:
+                pattern = rf"(?<![\d.\-−]){re.escape(text)}(?![\d])"
+                assert not re.search(pattern, feedback), f"{text} (the answer) is in: {feedback}"
+
+
+def test_the_unfinished_stub_gets_the_same_hint_everywhere():
     def stub(*args, **kwargs):
         raise NotImplementedError
 
-    ok, feedback = exercises.run_check(name, stub)
-    assert not ok
-    assert "NotImplementedError" in feedback
+    for name in NAMES:
+        assert exercises.run_check(name, stub) == (
+            False, "replace `raise NotImplementedError` with your code and run the cell again.")
 
 
 def test_check_prints_the_verdict(capsys):

@@ -9,92 +9,118 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import close, exercise, number_hint
+from . import Mistake, as_array, as_number, exercise, run_cases
 
 
-def _as_vector(out, d):
-    """None when ``out`` is a length-d vector of numbers, else a hint."""
-    if out is None:
-        return "your function returned None: return the gradient, an array of shape (d,)."
-    try:
-        arr = np.asarray(out, dtype=float)
-    except (TypeError, ValueError):
-        return f"return an array of numbers; got {type(out).__name__}."
-    if arr.shape != (d,):
-        return f"return one number per weight, an array of shape ({d},); got shape {arr.shape}."
-    return None
+def _batch_gradient(X, y, w, idx):
+    X_b, y_b = X[idx], y[idx]
+    return 2 * X_b.T @ (X_b @ w - y_b) / len(idx)  # ∇ mean((X_B w − y_B)²)
 
 
-@exercise("minibatch_gradient")
-def _check_minibatch_gradient(fn):
-    rng = np.random.default_rng(3)
-    n, d = 30, 3
+MINIBATCH_GRADIENT_MISTAKES = {
+    "all_rows": Mistake("you used every row of X: the batch is only the rows listed in idx.",
+                        lambda X, y, w, idx: _batch_gradient(X, y, w, np.arange(len(X)))),
+    "first_rows": Mistake("you used the first B rows of X: the batch is the rows listed in idx, "
+                          "wherever they are.",
+                          lambda X, y, w, idx: _batch_gradient(X, y, w, np.arange(len(idx)))),
+    "divide_by_n": Mistake("your gradient is B/N times the right one: the loss averages over "
+                           "the batch, not over the whole data set.",
+                           lambda X, y, w, idx: _batch_gradient(X, y, w, idx) * len(idx) / len(X)),
+    "sum": Mistake("sum instead of mean: the loss is a mean over the batch, so is its gradient.",
+                   lambda X, y, w, idx: _batch_gradient(X, y, w, idx) * len(idx)),
+    "factor_2": Mistake("your gradient is half the right one: differentiate the square again.",
+                        lambda X, y, w, idx: _batch_gradient(X, y, w, idx) / 2),
+    "sign": Mistake("the sign is flipped: check which way round you took the residual.",
+                    lambda X, y, w, idx: -_batch_gradient(X, y, w, idx)),
+}
+
+
+def _minibatch_cases(rng):
+    n, d = int(rng.integers(12, 40)), int(rng.integers(2, 6))
     X, y, w = rng.standard_normal((n, d)), rng.standard_normal(n), rng.standard_normal(d)
-    full = 2 * X.T @ (X @ w - y) / n
-    for idx in (np.array([2, 5, 7, 11]), np.array([4]), np.arange(n)):
-        X_b, y_b, b = X[idx], y[idx], len(idx)
-        expected = 2 * X_b.T @ (X_b @ w - y_b) / b  # ∇ mean((X_B w − y_B)²)
-        out = fn(X.copy(), y.copy(), w.copy(), idx.copy())
-        problem = _as_vector(out, d)
-        if problem:
-            return False, problem
-        if close(out, expected):
-            continue
-        if b < n and close(out, full):
-            return False, "use only the rows of the batch (X[idx], y[idx]), not all of X."
-        if close(out, expected * b / n):
-            return False, "average over the batch: divide by the batch size B, not by N."
-        if close(out, expected * b):
-            return False, "the loss is a mean over the batch: divide the sum by the batch size."
-        if close(out, expected / 2):
-            return False, "d/dw (x·w − y)² = 2 (x·w − y) x: the factor 2 is missing."
-        if close(out, -expected):
-            return False, "the sign is flipped: the residual is ŷ − y = X_B w − y_B."
-        return False, (f"for the batch {idx.tolist()[:4]}{'...' if b > 4 else ''} the gradient "
-                       "is off; mean over the batch of 2 (xᵢ·w − yᵢ) xᵢ.")
+    batch = rng.choice(np.arange(4, n), size=4, replace=False)  # never the first rows
+    one = rng.choice(np.arange(1, n), size=1)
+    large = (X * 1e3, y * 1e3, w, np.sort(batch))
+    fit = (X, X @ w, w, batch)  # y = X w: the residual, and so the gradient, is 0
+    fixed = (np.sin(np.arange(30.0)).reshape(10, 3), np.linspace(-1, 2, 10),
+             np.array([0.5, -1.0, 0.25]), np.array([5, 2, 7, 4]))
+    return [fixed, (X, y, w, batch), (X, y, w, one), (X, y, w, rng.permutation(n)), large, fit]
+
+
+def _idx_text(idx):
+    return f"idx = {idx.tolist()}" if len(idx) <= 4 else f"of {len(idx)} rows"
+
+
+@exercise("minibatch_gradient", MINIBATCH_GRADIENT_MISTAKES)
+def _check_minibatch_gradient(fn):
+    run_cases(fn, _minibatch_cases(np.random.default_rng()), answer=_batch_gradient,
+              read=lambda out, where, case: as_array(out, case[2].shape, "the gradient", where),
+              label=lambda X, y, w, idx: f"for the batch {_idx_text(idx)}",
+              mistakes=MINIBATCH_GRADIENT_MISTAKES,
+              pointer=lambda case, out, expected: (
+                  f"for the batch {_idx_text(case[3])} the gradient is off; compare one "
+                  "entry with a finite difference of the batch loss."))
     return True, ("your mini-batch gradient matches on a batch of 4, a single example and the "
                   "full batch (where it is the full gradient).")
 
 
-@exercise("minibatch_variance")
+
+def _variance(sigma2, n, b):
+    return sigma2 / b * (n - b) / (n - 1)
+
+
+MINIBATCH_VARIANCE_MISTAKES = {
+    "with_replacement": Mistake("that is the variance for draws with replacement, but a batch "
+                                "holds distinct examples: check B = N, the whole data set, "
+                                "where no randomness is left.",
+                                lambda sigma2, n, b: sigma2 / b),
+    "n_not_n_minus_1": Mistake("nearly: check B = 1, where the answer must be the variance of "
+                               "one example.", lambda sigma2, n, b: sigma2 / b * (n - b) / n),
+    "b_squared": Mistake("you divided by B twice: averaging B examples divides the variance by "
+                         "B once.", lambda sigma2, n, b: _variance(sigma2, n, b) / b),
+    "std": Mistake("that is a standard deviation; the variance is asked for.",
+                   lambda sigma2, n, b: float(np.sqrt(_variance(sigma2, n, b)))),
+}
+
+
+@exercise("minibatch_variance", MINIBATCH_VARIANCE_MISTAKES)
 def _check_minibatch_variance(fn):
-    cases = [(2.0, 100, 10), (4.0, 200, 1), (3.0, 50, 25), (1.5, 1000, 64), (4.0, 200, 200)]
-    for sigma2, n, b in cases:
-        expected = sigma2 / b * (n - b) / (n - 1)
-        out = fn(sigma2, n, b)
-        problem = number_hint(out)
-        if problem:
-            return False, problem
-        if close(out, expected):
-            continue
-        if close(out, sigma2 / b):
-            return False, ("σ²/B is right for draws with replacement; a batch holds distinct "
-                           "examples, which shrinks the variance by a factor (N − B)/(N − 1).")
-        if close(out, sigma2 / b * (n - b) / n):
-            return False, "nearly: the correction divides by N − 1, not N (check B = 1: σ²)."
-        if close(out, sigma2 / b**2 * (n - b) / (n - 1)):
-            return False, "the variance of a mean of B terms scales as 1/B, not 1/B²."
-        return False, (f"for σ² = {sigma2}, N = {n}, B = {b} the value is off; check B = 1 "
-                       "(answer σ²) and B = N (answer 0).")
+    rng = np.random.default_rng()
+    random = []
+    for _ in range(3):
+        n = int(rng.integers(3, 2000))
+        random.append((float(rng.uniform(0.1, 10)), n, int(rng.integers(2, n))))
+    edges = [(4.0, 200, 1), (4.0, 200, 200), (3.0, 50, 25), (0.0, 100, 10), (1.5, 10**6, 64)]
+    run_cases(fn, [(2.0, 100, 10), *random, *edges], answer=_variance, read=as_number,
+              label=lambda sigma2, n, b: f"for σ² = {sigma2:.4g}, N = {n}, B = {b}",
+              mistakes=MINIBATCH_VARIANCE_MISTAKES,
+              pointer=lambda case, out, expected: (
+                  f"for σ² = {case[0]:.4g}, N = {case[1]}, B = {case[2]} the value is off; check "
+                  "B = 1 (one example) and B = N (the whole data set)."))
     return True, ("σ²/B · (N − B)/(N − 1): σ² for one example, 0 for the whole data set, "
                   "about σ²/B for a small batch.")
 
 
-@exercise("never_drawn_fraction")
+NEVER_DRAWN_MISTAKES = {
+    "limit": Mistake("1/e is the limit for large N; for a small N work it out exactly "
+                     "(N = 2 by hand: four equally likely pairs of draws).",
+                     lambda n: float(np.exp(-1.0))),
+    "one_draw_hit": Mistake("that is one draw's chance of hitting a given example; you need all "
+                            "N draws to miss it.", lambda n: 1 / n),
+    "one_draw_miss": Mistake("that is one draw's chance of missing a given example; all N draws "
+                             "must miss it.", lambda n: 1 - 1 / n),
+    "drawn": Mistake("that is the fraction drawn at least once; the never-drawn ones are asked "
+                     "for.", lambda n: 1 - (1 - 1 / n) ** n),
+}
+
+
+@exercise("never_drawn_fraction", NEVER_DRAWN_MISTAKES)
 def _check_never_drawn_fraction(fn):
-    for n in (2, 1, 3, 10, 200, 100_000):
-        expected = (1 - 1 / n) ** n  # each draw misses a given example with probability 1 − 1/N
-        out = fn(n)
-        problem = number_hint(out)
-        if problem:
-            return False, problem
-        if close(out, expected, tol=1e-9):
-            continue
-        if n < 1000 and close(out, np.exp(-1)):
-            return False, ("1/e is the limit for large N; for a small N work it out exactly "
-                           "(N = 2: each draw misses a given example half the time).")
-        if close(out, 1 / n):
-            return False, "that is one draw's chance of hitting an example; you need all N to miss."
-        return False, (f"for N = {n} the fraction is off; one draw misses a given example with "
-                       "probability 1 − 1/N, and the N draws are independent.")
+    rng = np.random.default_rng()
+    cases = [(3,), *[(int(rng.integers(4, 1000)),) for _ in range(2)], (2,), (1,), (100_000,)]
+    run_cases(fn, cases, answer=lambda n: (1 - 1 / n) ** n,  # each draw misses with prob. 1 − 1/N
+              read=as_number, label=lambda n: f"for N = {n}", mistakes=NEVER_DRAWN_MISTAKES,
+              pointer=lambda case, out, expected: (
+                  f"for N = {case[0]} the fraction is off; work out N = 2 by hand (four equally "
+                  "likely pairs of draws) and compare."))
     return True, "(1 − 1/N)^N: 0.25 for N = 2, about 0.366 for N = 200, tending to 1/e ≈ 0.368."

@@ -9,109 +9,210 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import close, exercise, number_hint
+from . import Hint, Mistake, as_array, as_arrays, as_number, call, close, exercise, run_cases
 
 
-def _array_hint(out, shape, what):
-    """None when ``out`` is an array of numbers of ``shape``, else a hint."""
-    if out is None:
-        return f"your function returned None: return {what}, an array of shape {shape}."
-    try:
-        arr = np.asarray(out, dtype=float)
-    except (TypeError, ValueError):
-        return f"{what} must be an array of numbers; got {type(out).__name__}."
-    if arr.shape != shape:
-        return f"{what} must have shape {shape}; got shape {arr.shape}."
-    return None
+def _sigmoid(Z):
+    return 0.5 * (1 + np.tanh(Z / 2))  # = 1/(1 + e^(−Z)), without overflow for large |Z|
 
 
-@exercise("sigmoid_backward")
+SIGMOID_MISTAKES = {
+    "no_upstream": Mistake("that is the sigmoid's local slope alone: the chain rule also needs "
+                           "the upstream gradient dY.", lambda dY, Y: Y * (1 - Y)),
+    "missing_1_minus_y": Mistake("the sigmoid's slope is missing a factor: check its derivative "
+                                 "written in terms of Y.", lambda dY, Y: dY * Y),
+    "missing_y": Mistake("the sigmoid's slope is missing a factor: check its derivative "
+                         "written in terms of Y.", lambda dY, Y: dY * (1 - Y)),
+    "sigmoid_again": Mistake("Y is already the sigmoid's output: use it as it is, do not apply "
+                             "the sigmoid to it again.",
+                             lambda dY, Y: dY * _sigmoid(Y) * (1 - _sigmoid(Y))),
+    "sign": Mistake("the sign is flipped: the sigmoid is increasing, so dX has the sign of dY.",
+                    lambda dY, Y: -dY * Y * (1 - Y)),
+}
+
+
+def _sigmoid_cases(rng):
+    Z = np.linspace(-3, 3, 12).reshape(4, 3)
+    cases = [(np.cos(np.arange(12.0)).reshape(4, 3), _sigmoid(Z))]
+    random_shape = (int(rng.integers(2, 8)), int(rng.integers(1, 6)))
+    for shape, scale in [(random_shape, 2.0), ((1, 4), 2.0), ((3, 3), 2.0),
+                         ((4, 2), 20.0)]:  # a batch of one; a saturated sigmoid
+        Y = _sigmoid(scale * rng.standard_normal(shape))
+        cases.append((rng.standard_normal(shape), Y))
+    return cases
+
+
+@exercise("sigmoid_backward", SIGMOID_MISTAKES)
 def _check_sigmoid_backward(fn):
-    rng = np.random.default_rng(4)
-    Z = rng.standard_normal((5, 3)) * 2
-    Y = 1 / (1 + np.exp(-Z))
-    dY = rng.standard_normal((5, 3))
-    expected = dY * Y * (1 - Y)  # dX = dY * σ'(Z), σ'(Z) = Y (1 − Y)
-    out = fn(dY.copy(), Y.copy())
-    hint = _array_hint(out, (5, 3), "dX")
-    if hint:
-        return False, hint
-    if close(out, expected):
-        return True, "dX = dY · Y(1 − Y): the local slope from the cached output, times dY."
-    if close(out, Y * (1 - Y)):
-        return False, "that is σ'(Z) alone; the chain rule multiplies it by the upstream dY."
-    if close(out, dY * Y):
-        return False, "the derivative of the sigmoid is Y(1 − Y): the factor (1 − Y) is missing."
-    S = 1 / (1 + np.exp(-Y))
-    if close(out, dY * S * (1 - S)):
-        return False, "Y is already the sigmoid's output: use it as it is, not σ(Y)."
-    if close(out, dY @ (Y * (1 - Y)).T) or close(out, (dY * Y) @ np.ones((3, 3))):
-        return False, "the sigmoid acts elementwise: multiply elementwise (*), no matrix product."
-    return False, "not yet right: each entry of dX is dY times the sigmoid's slope at that entry."
+    run_cases(fn, _sigmoid_cases(np.random.default_rng()),
+              answer=lambda dY, Y: dY * Y * (1 - Y),  # dX = dY * σ'(Z), σ'(Z) = Y (1 − Y)
+              read=lambda out, where, case: as_array(out, case[0].shape, "dX", where),
+              label=lambda dY, Y: f"for dY, Y of shape {dY.shape}", mistakes=SIGMOID_MISTAKES,
+              pointer=lambda case, out, expected: (
+                  f"for dY, Y of shape {case[0].shape} dX is off; each entry of dX depends only "
+                  "on the same entry of dY and of Y."))
+    return True, "dX = dY · Y(1 − Y): the local slope from the cached output, times dY."
 
 
-@exercise("linear_backward")
+def _linear_grads(X, W, dY):
+    return [dY @ W.T, X.T @ dY, dY.sum(axis=0)]  # dX = dY Wᵀ, dW = Xᵀ dY, db = Σ dY
+
+
+LINEAR_MISTAKES = {
+    "db_mean": Mistake("db is a mean over the examples in yours; b is added to every row, so "
+                       "every row of dY counts in full (any 1/B is already inside dY).",
+                       lambda X, W, dY: [dY @ W.T, X.T @ dY, dY.mean(axis=0)]),
+    "dw_mean": Mistake("dW is divided by the batch size in yours; any 1/B is already inside dY.",
+                       lambda X, W, dY: [dY @ W.T, X.T @ dY / len(X), dY.sum(axis=0)]),
+    "sign": Mistake("your gradients have the wrong sign: backprop passes dY on as it is, "
+                    "without a minus.", lambda X, W, dY: [-g for g in _linear_grads(X, W, dY)]),
+}
+
+
+def _linear_cases(rng):
+    cases = [(np.sin(np.arange(20.0)).reshape(5, 4), np.cos(np.arange(12.0)).reshape(4, 3),
+              np.sin(np.arange(15.0) + 0.5).reshape(5, 3))]
+    for n, n_in, n_out in [tuple(int(k) for k in rng.permutation(np.arange(2, 9))[:3]),
+                           (1, 3, 2), (5, 2, 7)]:  # distinct sizes, a batch of one
+        cases.append((rng.standard_normal((n, n_in)), rng.standard_normal((n_in, n_out)),
+                      rng.standard_normal((n, n_out))))
+    return cases
+
+
+def _linear_read(out, where, case):
+    X, W, dY = case
+    return as_arrays(out, {"dX": X.shape, "dW": W.shape, "db": (W.shape[1],)}, where)
+
+
+def _linear_pointer(case, out, expected):
+    X, W, _ = case
+    wrong = [what for what, got, right in zip(("dX", "dW", "db"), out, expected)
+             if not close(got, right)]
+    return (f"for X of shape {X.shape}, W of shape {W.shape}: {' and '.join(wrong)} "
+            f"{'is' if len(wrong) == 1 else 'are'} off; compare one entry with a finite "
+            "difference of L = sum(dY * (X @ W + b)), whose gradients are exactly these.")
+
+
+@exercise("linear_backward", LINEAR_MISTAKES)
 def _check_linear_backward(fn):
-    rng = np.random.default_rng(5)
-    X, W, dY = rng.standard_normal((6, 4)), rng.standard_normal((4, 3)), rng.standard_normal((6, 3))
-    expected = (dY @ W.T, X.T @ dY, dY.sum(axis=0))  # dX = dY Wᵀ, dW = Xᵀ dY, db = Σ dY
-    out = fn(X.copy(), W.copy(), dY.copy())
-    if out is None:
-        return False, "your function returned None: return the tuple (dX, dW, db)."
-    if not isinstance(out, (tuple, list)) or len(out) != 3:
-        return False, "return three arrays, in this order: dX, dW, db."
-    dX, dW, db = out
-    for got, shape, what in ((dX, (6, 4), "dX"), (dW, (4, 3), "dW"), (db, (3,), "db")):
-        hint = _array_hint(got, shape, what)
-        if hint:
-            return False, hint + " (each gradient has the shape of what it is the gradient of)"
-    if not close(dW, expected[1]):
-        return False, ("dW is off: each weight W[i, j] collects X[:, i] times dY[:, j], summed "
-                       "over the examples.")
-    if not close(db, expected[2]):
-        if close(db, dY.mean(axis=0)):
-            return False, "db: sum over the examples, not the mean (any 1/n is already in dY)."
-        return False, "db is off: b is added to every row, so its gradient adds up dY's rows."
-    if not close(dX, expected[0]):
-        return False, "dX is off: X[n, i] reaches Y[n, j] through W[i, j] for every j."
+    run_cases(fn, _linear_cases(np.random.default_rng()), answer=_linear_grads,
+              read=_linear_read, label=lambda X, W, dY: f"for X {X.shape}, W {W.shape}",
+              mistakes=LINEAR_MISTAKES, pointer=_linear_pointer)
     return True, "dX = dY Wᵀ, dW = Xᵀ dY, db = sum of dY over the examples."
 
 
-def _f(x):
-    return float(np.sum(np.sin(x) * x**2))
+class _Function:
+    """f(x) = Σ c·sin(x)·x² with its right gradient and two wrong ones (to be caught)."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def f(self, x):
+        return float(np.sum(self.c * np.sin(x) * x**2))
+
+    def grad(self, x):
+        return self.c * (np.cos(x) * x**2 + 2 * x * np.sin(x))
+
+    def grad_missing_term(self, x):
+        return self.c * np.cos(x) * x**2  # the product rule's second term is missing
+
+    def grad_doubled(self, x):
+        return 2 * self.grad(x)
 
 
-def _grad_right(x):
-    return np.cos(x) * x**2 + 2 * x * np.sin(x)
+EPS = 1e-4  # the checker passes this eps: one-sided differences then stand out clearly
 
 
-def _grad_wrong(x):
-    return np.cos(x) * x**2  # the product rule's second term is missing
+def _central(f, x, eps):
+    steps = np.eye(len(x)) * eps
+    return np.array([(f(x + h) - f(x - h)) / (2 * eps) for h in steps])
 
 
-@exercise("gradient_check_error")
+def _forward(f, x, eps):
+    return np.array([(f(x + h) - f(x)) / eps for h in np.eye(len(x)) * eps])
+
+
+def _relative(a, b):
+    return np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b))
+
+
+def _error_with(numeric, error):
+    """The error a gradient check reports when it builds its gradient with ``numeric``."""
+    return lambda f, grad_f, x, eps: float(error(np.asarray(grad_f(x)), numeric(f, x, eps)))
+
+
+GRADIENT_CHECK_MISTAKES = {
+    "forward_difference": Mistake(
+        "your error is too large for central differences: it looks like a one-sided "
+        "difference, whose error shrinks like eps instead of eps².",
+        _error_with(_forward, _relative)),
+    "no_half": Mistake(
+        "your finite-difference gradient is 2 times too large: check the distance between the "
+        "two points you evaluate f at.",
+        _error_with(lambda f, x, eps: 2 * _central(f, x, eps), _relative)),
+    "absolute": Mistake(
+        "that is an absolute error: it grows with the size of the gradients. Make it relative, "
+        "so that one threshold works at any scale.",
+        _error_with(_central, lambda a, b: np.linalg.norm(a - b))),
+    "one_sided_norm": Mistake(
+        "your relative error divides by the size of one gradient only; the error asked for "
+        "treats the two gradients alike.",
+        _error_with(_central, lambda a, b: np.linalg.norm(a - b) / np.linalg.norm(b))),
+}
+CHANGES_X_HINT = "your function changed x: restore each entry after nudging it."
+
+
+def _is_right(grad_f):
+    return grad_f.__name__ == "grad"
+
+
+def _gradient_check_cases(rng):
+    fixed, x_fixed = _Function(np.ones(4)), np.array([0.3, -1.2, 2.0, 0.7])
+    x = rng.uniform(-2, 2, int(rng.integers(3, 7)))
+    g = _Function(rng.uniform(0.5, 3, len(x)) * rng.choice([-1, 1], len(x)))
+    big = _Function(np.full(1, 1e3))
+    one = rng.uniform(0.5, 2, 1)  # a single variable
+    return [(fixed.f, fixed.grad, x_fixed, EPS), (fixed.f, fixed.grad_missing_term, x_fixed, EPS),
+            (g.f, g.grad, x, EPS), (g.f, g.grad_missing_term, x, EPS),
+            (g.f, g.grad_doubled, x, EPS), (big.f, big.grad_missing_term, one, EPS),
+            (big.f, big.grad, one, EPS)]
+
+
+def _expected_error(f, grad_f, x, eps):
+    """0 for the right gradient (below 1e-7 passes); the relative error for a wrong one."""
+    return 0.0 if _is_right(grad_f) else _relative(np.asarray(grad_f(x)), _central(f, x, eps))
+
+
+def _gradient_check_label(f, grad_f, x, eps):
+    which = "the right gradient" if _is_right(grad_f) else "a wrong gradient"
+    return f"for {which} of a function of {len(x)} variable{'s' if len(x) > 1 else ''}"
+
+
+def _gradient_check_pointer(case, out, expected):
+    where = _gradient_check_label(*case)
+    if _is_right(case[1]):
+        return (f"{where} your error is {out:.2g}, not below 1e-7: check your central "
+                "differences.")
+    return f"{where} your error is off: check the relative error you compute from the two."
+
+
+def _read_error(out, where, case):
+    value = as_number(out, where)
+    if value < 0:
+        raise Hint(f"{where} your error is negative; the size of a difference never is.")
+    return value
+
+
+@exercise("gradient_check_error",
+          {**GRADIENT_CHECK_MISTAKES, "changes_x": Mistake(CHANGES_X_HINT, None)})
 def _check_gradient_check_error(fn):
-    x = np.array([0.3, -1.2, 2.0, 0.7])
-    x_before = x.copy()
-    out = fn(_f, _grad_right, x)
-    problem = number_hint(out)
-    if problem:
-        return False, problem
-    if not np.array_equal(x, x_before):
-        return False, "your function changed x: restore each entry after nudging it."
-    out = float(out)
-    if not 0 <= out < 1e-7:
-        return False, (f"for a correct gradient your error is {out:.2g}; it should be below "
-                       "1e-7. Use central differences (f(x + eps·e_i) − f(x − eps·e_i)) / (2 eps) "
-                       "and the error ||a − b|| / (||a|| + ||b||).")
-    wrong = fn(_f, _grad_wrong, x.copy())
-    g_wrong = _grad_wrong(x)
-    g_num = np.array([(_f(x + h) - _f(x - h)) / 2e-6 for h in np.eye(len(x)) * 1e-6])
-    expected = np.linalg.norm(g_wrong - g_num) / (np.linalg.norm(g_wrong) + np.linalg.norm(g_num))
-    if wrong is None or np.ndim(wrong) != 0:
-        return False, "return one number (the relative error) for every gradient you check."
-    if not close(wrong, expected, tol=1e-4):
-        return False, (f"for a wrong gradient your error is {float(wrong):.3g}; use the "
-                       "norm-wise relative error ||a − b|| / (||a|| + ||b||).")
-    return True, (f"below 1e-7 for the right gradient, {expected:.2f} for one missing a term "
-                  "of the product rule.")
+    cases = _gradient_check_cases(np.random.default_rng())
+    f, grad_f, x, eps = cases[0]
+    x_passed = x.copy()
+    call(fn, (f, grad_f, x_passed, eps), _gradient_check_label(*cases[0]) + ":", copy=False)
+    if not np.array_equal(x_passed, x):
+        raise Hint(CHANGES_X_HINT)
+    run_cases(fn, cases[1:], answer=_expected_error, read=_read_error, label=_gradient_check_label,
+              mistakes=GRADIENT_CHECK_MISTAKES, pointer=_gradient_check_pointer, tol=1e-7)
+    return True, ("below 1e-7 for a right gradient, about 0.33 for one 2 times too large, and "
+                  "clearly above for one missing a term of the product rule.")

@@ -7,98 +7,148 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from . import close, exercise, number_hint
+from . import Mistake, as_array, as_number, exercise, run_cases
+
+UPDATES_MISTAKES = {
+    "round_down": Mistake("you rounded down: the last, smaller batch is an update too.",
+                          lambda n, b: n // b),
+    "fraction": Mistake("an epoch makes a whole number of updates; yours is a fraction.",
+                        lambda n, b: n / b),
+    "nearest": Mistake("you rounded to the nearest whole number: even a last batch of a single "
+                       "example makes an update.", lambda n, b: float(np.round(n / b))),
+    "one_too_many": Mistake("one update too many when the batch size divides the number of "
+                            "examples exactly (check N = B: one batch).", lambda n, b: n // b + 1),
+    "product": Mistake("larger batches mean fewer updates per epoch, not more.",
+                       lambda n, b: n * b),
+}
 
 
-@exercise("updates_per_epoch")
+@exercise("updates_per_epoch", UPDATES_MISTAKES)
 def _check_updates_per_epoch(fn):
-    cases = [(4000, 16), (4000, 64), (4000, 1), (4000, 4000), (10, 4), (60_000, 128), (7, 10)]
-    for n_examples, batch_size in cases:
-        expected = math.ceil(n_examples / batch_size)
-        out = fn(n_examples, batch_size)
-        problem = number_hint(out)
-        if problem:
-            return False, problem
-        if close(out, expected):
-            continue
-        if close(out, n_examples // batch_size):
-            return False, (f"with {n_examples} examples and batches of {batch_size}, the last, "
-                           "smaller batch is an update too: round up, not down.")
-        if close(out, n_examples / batch_size):
-            return False, "an epoch makes a whole number of updates: round the quotient up."
-        if close(out, n_examples * batch_size) or close(out, batch_size / n_examples):
-            return False, "divide the number of examples by the batch size."
-        return False, (f"for {n_examples} examples and batch size {batch_size} the count is off; "
-                       "check batch size 1 (one update per example) and the full batch (one).")
+    rng = np.random.default_rng()
+    random = []
+    for _ in range(3):
+        n = int(rng.integers(1, 100_000))
+        random.append((n, int(rng.integers(1, 2 * n + 1))))
+    edges = [(4000, 16), (4000, 1), (4000, 4000), (10, 4), (7, 10), (1, 1), (10**9, 3)]
+    run_cases(fn, [(4000, 96), *random, *edges], answer=lambda n, b: -(-n // b),
+              read=as_number, label=lambda n, b: f"for N = {n} examples, batch size B = {b}",
+              mistakes=UPDATES_MISTAKES,
+              pointer=lambda case, out, expected: (
+                  f"for N = {case[0]} examples and batch size B = {case[1]} the count is off; "
+                  "check B = 1 (one update per example) and B = N (one for the whole set)."))
     return True, ("⌈N / B⌉: N updates for B = 1, one for the full batch, and a smaller last "
                   "batch when B does not divide N.")
 
 
-@exercise("accuracy_from_logits")
-def _check_accuracy_from_logits(fn):
-    rng = np.random.default_rng(5)
-    n, k = 20, 10
-    y = rng.integers(0, k, size=n)
-    logits = rng.standard_normal((n, k))
-    # make exactly 13 of the 20 rows right: their largest logit is the true class
-    right = rng.permutation(n)[:13]
-    logits[right, y[right]] = logits[right].max(axis=1) + 1.0
-    wrong_rows = np.setdiff1d(np.arange(n), right)
-    for i in wrong_rows:
-        logits[i, (y[i] + 1) % k] = logits[i].max() + 1.0
-    expected = 13 / 20
-    out = fn(logits.copy(), y.copy())
-    problem = number_hint(out)
-    if problem:
-        return False, problem
-    if close(out, 13):
-        return False, "that is the number of correct rows: divide by the number of examples."
-    if close(out, 100 * expected):
-        return False, "return a fraction from 0 to 1, not a percentage."
-    if close(out, 1 - expected):
-        return False, "that is the error rate: count the rows where the prediction IS the label."
-    if not close(out, expected):
-        return False, ("take the predicted class of each row (the column of its largest logit, "
-                       "argmax along axis=1) and compare it with y.")
-    # softmax does not change the argmax: probabilities must give the same answer
+def _accuracy(logits, y):
+    return float(np.mean(np.argmax(logits, axis=1) == y))
+
+
+ACCURACY_MISTAKES = {
+    "count": Mistake("that is the number of correct rows: return a fraction of the rows.",
+                     lambda logits, y: float(np.sum(np.argmax(logits, axis=1) == y))),
+    "percent": Mistake("that is a percentage: return a fraction from 0 to 1.",
+                       lambda logits, y: 100 * _accuracy(logits, y)),
+    "error_rate": Mistake("that is the error rate: count the rows where the prediction IS the "
+                          "label.", lambda logits, y: 1 - _accuracy(logits, y)),
+    "axis": Mistake("you took the largest entry of each column, over the examples: the "
+                    "prediction for an example is the largest entry of its row.",
+                    lambda logits, y: float(np.mean(np.argmax(logits, axis=0) == y))),
+    "ties": Mistake("in a row where several classes share the largest logit you count a hit "
+                    "for each of them; the prediction is one class, the first of them (as "
+                    "np.argmax picks).",
+                    lambda logits, y: float(np.mean(
+                        logits[np.arange(len(y)), y] == logits.max(axis=1)))),
+}
+
+
+def _accuracy_cases(rng):
+    square = np.array([[2.0, -1.0, 0.5, 0.0], [0.3, 0.1, -2.0, 1.5],
+                       [-0.5, 3.0, 0.2, 0.4], [1.0, 0.0, 2.5, -1.0]])
+    n, k = int(rng.integers(15, 60)), int(rng.integers(2, 11))
+    logits, y = rng.standard_normal((n, k)), rng.integers(0, k, n)
+    ties = rng.standard_normal((6, 4))
+    ties[:, 3] = ties.max(axis=1) + 1.0  # classes 0 and 3 share the largest logit of every row
+    ties[:, 0] = ties[:, 3]
     probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-    probs /= probs.sum(axis=1, keepdims=True)
-    if not close(fn(probs, y.copy()), expected):
-        return False, "probabilities (softmax of the logits) should give the same accuracy."
-    return True, "the argmax of each row against the label, averaged: 13 of 20 rows, 0.65."
+    probs /= probs.sum(axis=1, keepdims=True)  # softmax keeps the argmax: same accuracy
+    one = rng.standard_normal((1, 10))
+    return [(square, np.array([0, 3, 1, 1])), (logits, y), (probs, y),
+            (ties, np.array([3, 3, 0, 3, 1, 2])), (one, np.array([int(np.argmax(one))])),
+            (one, np.array([int(np.argmin(one))])), (1e3 * logits, y)]
 
 
-@exercise("confusion_matrix_counts")
-def _check_confusion_matrix_counts(fn):
+def _accuracy_pointer(case, out, expected):
+    logits = case[0]
+    if np.abs(logits).max() > 100:
+        return (f"for large logits (up to {np.abs(logits).max():.0f}) the accuracy is off: does "
+                "something overflow? The predicted class needs no probabilities.")
+    return (f"for logits of shape {logits.shape} the accuracy is off: check the predicted "
+            "class of each row and compare it with y.")
+
+
+@exercise("accuracy_from_logits", ACCURACY_MISTAKES)
+def _check_accuracy_from_logits(fn):
+    run_cases(fn, _accuracy_cases(np.random.default_rng()), answer=_accuracy, read=as_number,
+              label=lambda logits, y: f"for logits of shape {logits.shape}",
+              mistakes=ACCURACY_MISTAKES,
+              pointer=_accuracy_pointer)
+    return True, ("the argmax of each row against the label, averaged: it works on logits and "
+                  "on probabilities alike.")
+
+
+def _confusion(y_true, y_pred, k):
+    counts = np.zeros((k, k))
+    np.add.at(counts, (y_true, y_pred), 1)
+    return counts
+
+
+CONFUSION_MISTAKES = {
+    "transposed": Mistake("your matrix is transposed: rows are the TRUE classes, columns the "
+                          "predictions.", lambda t, p, k: _confusion(t, p, k).T),
+    "fraction": Mistake("count the examples (whole numbers), do not turn them into fractions.",
+                        lambda t, p, k: _confusion(t, p, k) / len(t)),
+    "repeats_once": Mistake("each (true, predicted) pair is counted at most once in yours: "
+                            "`C[y_true, y_pred] += 1` does not add up repeated pairs.",
+                            lambda t, p, k: (_confusion(t, p, k) > 0).astype(float)),
+}
+
+
+def _confusion_cases(rng):
     y_true = np.array([0, 0, 1, 1, 1, 2, 2, 2, 2, 1])
     y_pred = np.array([0, 1, 1, 1, 2, 2, 2, 0, 2, 1])
-    expected = np.zeros((3, 3), dtype=int)
-    for t, p in zip(y_true, y_pred):
-        expected[t, p] += 1
-    out = fn(y_true.copy(), y_pred.copy(), 3)
-    if out is None:
-        return False, "your function returned None: return a (num_classes, num_classes) array."
+    n = int(rng.integers(50, 500))
+    random = (rng.integers(0, 10, n), rng.integers(0, 10, n), 10)
+    unused = (rng.integers(0, 3, 20), rng.integers(0, 3, 20), 5)  # classes 3, 4 never occur
+    all_right = np.arange(6) % 3
+    return [(y_true, y_pred, 3), random, unused, (np.array([2]), np.array([0]), 4),
+            (all_right, all_right.copy(), 3)]
+
+
+def _confusion_read(out, where, case):
+    k = case[2]
     try:
-        arr = np.asarray(out, dtype=float)
-    except (TypeError, ValueError):
-        return False, f"return an array of counts; got {type(out).__name__}."
-    if arr.shape != (3, 3):
-        return False, f"with 3 classes return a 3×3 array; got shape {arr.shape}."
-    if close(arr, expected.T):
-        return False, "rows should be the TRUE classes and columns the predictions (transpose)."
-    if close(arr.sum(), 1.0) or close(arr.sum(axis=1), np.ones(3)):
-        return False, "count the examples (integers), do not turn them into fractions."
-    if not close(arr, expected):
-        return False, ("C[i, j] counts the examples whose true class is i and whose predicted "
-                       "class is j; the counts add up to the number of examples.")
-    rng = np.random.default_rng(1)
-    y_true, y_pred = rng.integers(0, 10, 500), rng.integers(0, 10, 500)
-    big = np.zeros((10, 10), dtype=int)
-    np.add.at(big, (y_true, y_pred), 1)
-    if not close(np.asarray(fn(y_true, y_pred, 10), dtype=float), big):
-        return False, "right on the small example but not on 500 random labels of 10 classes."
+        other_square = np.ndim(out) == 2 and np.shape(out) != (k, k)
+    except ValueError:  # a ragged list
+        other_square = False
+    if other_square:
+        return as_array(out, (k, k), f"with {k} classes (even ones that never occur) C", where)
+    return as_array(out, (k, k), "C", where)
+
+
+def _confusion_pointer(case, out, expected):
+    i, j = np.argwhere(~np.isclose(out, expected))[0]
+    return (f"for {len(case[0])} labels of {case[2]} classes your count C[{i}, {j}] is off: it "
+            f"counts the examples of true class {i} predicted as class {j}.")
+
+
+@exercise("confusion_matrix_counts", CONFUSION_MISTAKES)
+def _check_confusion_matrix_counts(fn):
+    run_cases(fn, _confusion_cases(np.random.default_rng()), answer=_confusion,
+              read=_confusion_read, label=lambda t, p, k: f"for {len(t)} labels of {k} classes",
+              mistakes=CONFUSION_MISTAKES, pointer=_confusion_pointer)
     return True, "true classes down, predictions across; the diagonal holds the correct ones."
+

@@ -11,109 +11,162 @@ import math
 
 import numpy as np
 
-from . import close, exercise, number_hint
+from . import Mistake, as_arrays, as_number, close, exercise, log_uniform, run_cases
 
 
-def _arrays(out, count: int, shape) -> tuple[list | None, str | None]:
-    """Split ``out`` into ``count`` float arrays of ``shape``, or return a hint."""
-    if out is None:
-        return None, f"your function returned None: return a tuple of {count} arrays."
-    if not isinstance(out, (tuple, list)) or len(out) != count:
-        return None, f"return a tuple of {count} arrays (see the docstring of the stub)."
-    arrays = []
-    for item in out:
-        try:
-            arr = np.asarray(item, dtype=float)
-        except (TypeError, ValueError):
-            return None, f"return arrays of numbers; got {type(item).__name__}."
-        if arr.shape != shape:
-            return None, f"each array should have the shape of p, {shape}; got {arr.shape}."
-        arrays.append(arr)
-    return arrays, None
+def _momentum(p, g, buf, lr, mu):
+    buf_new = mu * buf + g  # buf ← μ·buf + g
+    return [p - lr * buf_new, buf_new]  # p ← p − lr·buf
 
 
-@exercise("sgd_momentum_step")
+MOMENTUM_MISTAKES = {
+    "keras": Mistake("your buffer is Keras' velocity, with lr inside it. Here the buffer "
+                     "collects raw gradients and lr is applied when p moves.",
+                     lambda p, g, buf, lr, mu: [p + mu * buf - lr * g, mu * buf - lr * g]),
+    "plain_step": Mistake("p moved as in plain SGD: the momentum buffer never reaches p.",
+                          lambda p, g, buf, lr, mu: [p - lr * g, mu * buf + g]),
+    "old_buffer_step": Mistake("p moved with the old buffer: update the buffer first, then "
+                               "move p with it.",
+                               lambda p, g, buf, lr, mu: [p - lr * buf, mu * buf + g]),
+    "old_buffer_returned": Mistake("p is right, but you returned the old buffer: return the "
+                                   "new one, the next step needs it.",
+                                   lambda p, g, buf, lr, mu: [_momentum(p, g, buf, lr, mu)[0],
+                                                              buf]),
+    "uphill": Mistake("p moves uphill (wrong sign).",
+                      lambda p, g, buf, lr, mu: [2 * p - _momentum(p, g, buf, lr, mu)[0],
+                                                 mu * buf + g]),
+    "dampened": Mistake("your buffer scales the new gradient by (1 − momentum), an "
+                        "exponential average; here the buffer adds the gradient at full size.",
+                        lambda p, g, buf, lr, mu: [p - lr * (mu * buf + (1 - mu) * g),
+                                                   mu * buf + (1 - mu) * g]),
+}
+
+
+def _momentum_cases(rng):
+    d = int(rng.integers(1, 6))
+    p, g, buf = rng.standard_normal(d), rng.standard_normal(d), rng.standard_normal(d)
+    first = (np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.1, -0.4]), np.array([0.5, -0.2, 0.1]),
+             0.1, 0.9)
+    return [first, (p, g, buf, rng.uniform(0.001, 0.5), rng.uniform(0.1, 0.99)),
+            (p, g, np.zeros(d), 0.05, 0.9),  # the first step: buf starts at 0
+            (p, g, buf, 0.1, 0.0),  # momentum 0 is plain SGD
+            (p, 1e4 * g, buf, 1e-3, 0.5)]  # a large gradient
+
+
+def _momentum_pointer(case, out, expected):
+    wrong = [what for what, got, right in zip(("p", "buf"), out, expected)
+             if not close(got, right)]
+    return (f"with lr = {case[3]:.4g}, momentum = {case[4]:.4g}: the new "
+            f"{' and the new '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} off.")
+
+
+@exercise("sgd_momentum_step", MOMENTUM_MISTAKES)
 def _check_sgd_momentum_step(fn):
-    rng = np.random.default_rng(6)
-    shape = (3,)
-    cases = [(np.zeros(shape), 0.1, 0.9), (rng.standard_normal(shape), 0.05, 0.5),
-             (rng.standard_normal(shape), 0.01, 0.99)]
-    for buf, lr, mu in cases:
-        p, g = rng.standard_normal(shape), rng.standard_normal(shape)
-        buf_new = mu * buf + g  # buf ← μ·buf + g
-        p_new = p - lr * buf_new  # p ← p − lr·buf
-        arrays, problem = _arrays(fn(p.copy(), g.copy(), buf.copy(), lr, mu), 2, shape)
-        if problem:
-            return False, problem
-        out_p, out_buf = arrays
-        if close(out_p, p_new) and close(out_buf, buf_new):
-            continue
-        if close(out_buf, mu * buf - lr * g):
-            return False, ("that buffer is Keras' velocity v ← μ·v − lr·g. Here buf collects "
-                           "gradients (buf ← μ·buf + g) and lr is applied when p moves.")
-        if close(out_p, p - lr * g):
-            return False, "that is a plain GD step: p should move by lr times the NEW buffer."
-        if close(out_p, p - lr * (mu * buf + g)) and not close(out_buf, buf_new):
-            return False, "p is right; return the new buffer as well, not the old one."
-        if close(out_p, p + lr * buf_new):
-            return False, "the step goes downhill: subtract lr·buf from p."
-        return False, (f"with lr = {lr}, momentum = {mu} the step is off: first the buffer "
-                       "(μ·buf + g), then p moves by −lr times it.")
+    run_cases(fn, _momentum_cases(np.random.default_rng()), answer=_momentum,
+              read=lambda out, where, case: as_arrays(
+                  out, {"new p": case[0].shape, "new buf": case[0].shape}, where),
+              label=lambda p, g, buf, lr, mu: f"with lr = {lr:.4g}, momentum = {mu:.4g}",
+              mistakes=MOMENTUM_MISTAKES, pointer=_momentum_pointer)
     return True, "buf ← μ·buf + g, then p ← p − lr·buf: torch.optim.SGD's momentum step."
 
 
-@exercise("optimal_momentum")
+def _beta_star(kappa):
+    root = math.sqrt(kappa)
+    return ((root - 1) / (root + 1)) ** 2
+
+
+OPTIMAL_MOMENTUM_MISTAKES = {
+    "not_squared": Mistake("that is the contraction per step with the best momentum, not the "
+                           "momentum itself: they differ by a power of 2.",
+                           lambda k: (math.sqrt(k) - 1) / (math.sqrt(k) + 1)),
+    "kappa_not_root": Mistake("your value uses κ where its square root belongs.",
+                              lambda k: ((k - 1) / (k + 1)) ** 2),
+    "gd_rate": Mistake("that is plain GD's contraction factor, not a momentum.",
+                       lambda k: (k - 1) / (k + 1)),
+}
+
+
+@exercise("optimal_momentum", OPTIMAL_MOMENTUM_MISTAKES)
 def _check_optimal_momentum(fn):
-    for kappa in (1.0, 4.0, 100.0, 10_000.0, 37.5):
-        root = math.sqrt(kappa)
-        expected = ((root - 1) / (root + 1)) ** 2
-        out = fn(kappa)
-        problem = number_hint(out)
-        if problem:
-            return False, problem
-        if close(out, expected):
-            continue
-        if close(out, (root - 1) / (root + 1)):
-            return False, "that ratio is the contraction per step, √β*: square it."
-        if close(out, ((kappa - 1) / (kappa + 1)) ** 2):
-            return False, "the formula uses √κ, not κ."
-        if close(out, (kappa - 1) / (kappa + 1)):
-            return False, ("(κ − 1)/(κ + 1) is plain GD's rate; momentum's β* uses √κ and a "
-                           "square.")
-        return False, f"for κ = {kappa:g} the value is off; check κ = 1 (β* = 0): no valley."
+    rng = np.random.default_rng()
+    cases = [(4.0,), *[(log_uniform(rng, 1.5, 1e4),) for _ in range(3)], (1.0,), (37.5,),
+             (1e8,)]
+    run_cases(fn, cases, answer=_beta_star, read=as_number, label=lambda k: f"for κ = {k:.4g}",
+              mistakes=OPTIMAL_MOMENTUM_MISTAKES,
+              pointer=lambda case, out, expected: (
+                  f"for κ = {case[0]:.4g} the value is off; check κ = 1 (a round bowl needs no "
+                  "momentum) and a large κ (close to 1)."))
     return True, "β* = ((√κ − 1)/(√κ + 1))²: 0 for a round bowl, close to 1 for a narrow one."
 
 
-@exercise("adam_step")
+def _adam(p, g, m, v, t, lr, beta1, beta2, eps, *, correct=True, t_shift=0, g_weight=None,
+          v_of=np.square):
+    """One Adam step; the keyword arguments give the common wrong attempts."""
+    m = beta1 * m + (1 - beta1 if g_weight is None else g_weight) * g  # running mean of g
+    v = beta2 * v + (1 - beta2) * v_of(g)  # running mean of g²
+    m_hat = m / (1 - beta1 ** (t + t_shift)) if correct else m  # bias corrections
+    v_hat = v / (1 - beta2 ** (t + t_shift)) if correct else v
+    return [p - lr * m_hat / (np.sqrt(v_hat) + eps), m, v]
+
+
+def _adam_sqrt_missing(p, g, m, v, t, lr, beta1, beta2, eps):
+    _, m, v = _adam(p, g, m, v, t, lr, beta1, beta2, eps)
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return [p - lr * m_hat / (v_hat + eps), m, v]
+
+
+def _adam_returns_hats(p, g, m, v, t, lr, beta1, beta2, eps):
+    p, m, v = _adam(p, g, m, v, t, lr, beta1, beta2, eps)
+    return [p, m / (1 - beta1**t), v / (1 - beta2**t)]
+
+
+ADAM_MISTAKES = {
+    "no_bias_correction": Mistake("m and v are right, but the step skips the bias correction: "
+                                  "at t = 1 each weight should move by about lr.",
+                                  lambda *case: _adam(*case, correct=False)),
+    "bias_correction_t_plus_1": Mistake("off by one step in the bias correction: t counts "
+                                        "from 1 at the first step.",
+                                        lambda *case: _adam(*case, t_shift=1)),
+    "no_sqrt": Mistake("the step divides by v̂ itself where its square root belongs.",
+                       _adam_sqrt_missing),
+    "returns_hats": Mistake("you returned the bias-corrected m̂ and v̂: the state to keep for "
+                            "the next step is the uncorrected m and v.", _adam_returns_hats),
+    "m_weights": Mistake("m is off: the weights of the old m and of the new gradient must add "
+                         "up to 1.", lambda *case: _adam(*case, g_weight=1.0)),
+    "v_of_abs_g": Mistake("v is off: it is a running mean of the squared gradient.",
+                          lambda *case: _adam(*case, v_of=np.abs)),
+}
+
+
+def _adam_cases(rng):
+    d = int(rng.integers(1, 6))
+    first = (np.array([0.5, -1.0, 2.0, 0.1]), np.array([0.2, -0.5, 1.5, -0.05]), np.zeros(4),
+             np.zeros(4), 1, 0.01, 0.9, 0.999, 1e-8)
+    m, v = 0.1 * rng.standard_normal(d), 0.01 * rng.random(d) + 1e-3
+    p, g = rng.standard_normal(d), rng.standard_normal(d)
+    random = (p, g, m, v, int(rng.integers(2, 1000)), log_uniform(rng, 1e-4, 0.1),
+              rng.uniform(0.8, 0.95), rng.uniform(0.99, 0.9999), 1e-8)
+    return [first, random, (p, g, m, v, 5, 0.01, 0.9, 0.999, 1e-8),
+            (p, np.zeros(d), m, v, 3, 0.01, 0.9, 0.999, 1e-8),  # a zero gradient
+            (p, 1e4 * g, m, v, 2, 0.01, 0.9, 0.999, 1e-8)]  # a large gradient
+
+
+def _adam_read(out, where, case):
+    shape = case[0].shape
+    return as_arrays(out, {"new p": shape, "new m": shape, "new v": shape}, where)
+
+
+def _adam_pointer(case, out, expected):
+    wrong = [what for what, got, right in zip(("p", "m", "v"), out, expected)
+             if not close(got, right, 1e-7)]
+    return (f"at step t = {case[4]}: the new {' and the new '.join(wrong)} "
+            f"{'is' if len(wrong) == 1 else 'are'} off.")
+
+
+@exercise("adam_step", ADAM_MISTAKES)
 def _check_adam_step(fn):
-    rng = np.random.default_rng(7)
-    shape = (4,)
-    lr, beta1, beta2, eps = 0.01, 0.9, 0.999, 1e-8
-    cases = [(np.zeros(shape), np.zeros(shape), 1),
-             (0.1 * rng.standard_normal(shape), 0.01 * rng.random(shape) + 1e-3, 5)]
-    for m, v, t in cases:
-        p, g = rng.standard_normal(shape), rng.standard_normal(shape)
-        m_new = beta1 * m + (1 - beta1) * g
-        v_new = beta2 * v + (1 - beta2) * g**2
-        m_hat, v_hat = m_new / (1 - beta1**t), v_new / (1 - beta2**t)  # bias corrections
-        p_new = p - lr * m_hat / (np.sqrt(v_hat) + eps)
-        out = fn(p.copy(), g.copy(), m.copy(), v.copy(), t, lr, beta1, beta2, eps)
-        arrays, problem = _arrays(out, 3, shape)
-        if problem:
-            return False, problem
-        out_p, out_m, out_v = arrays
-        if close(out_p, p_new, 1e-7) and close(out_m, m_new) and close(out_v, v_new):
-            continue
-        if not close(out_m, m_new):
-            return False, "m (the running mean of g) is off: m ← β1·m + (1 − β1)·g."
-        if not close(out_v, v_new):
-            return False, "v (the running mean of g²) is off: v ← β2·v + (1 − β2)·g²."
-        if close(out_p, p - lr * m_new / (np.sqrt(v_new) + eps), 1e-7):
-            return False, ("m and v are right; correct their bias first: divide m by 1 − β1^t "
-                           "and v by 1 − β2^t (at t = 1 the step is then about lr).")
-        if close(out_p, p - lr * m_hat / (v_hat + eps), 1e-7):
-            return False, "divide by the square root of v̂ (plus eps), not by v̂."
-        return False, (f"at step t = {t} p moves wrongly; p ← p − lr·m̂/(√v̂ + eps) with the "
-                       "bias-corrected m̂ and v̂.")
+    run_cases(fn, _adam_cases(np.random.default_rng()), answer=_adam, read=_adam_read,
+              label=lambda *case: f"at step t = {case[4]}", mistakes=ADAM_MISTAKES,
+              pointer=_adam_pointer, tol=1e-7)
     return True, ("m, v, then the bias-corrected step lr·m̂/(√v̂ + eps): at t = 1 each weight "
                   "moves by about lr, whatever the size of its gradient.")

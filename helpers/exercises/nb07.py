@@ -10,94 +10,130 @@ from __future__ import annotations
 import numpy as np
 
 from ..objectives import DoubleWell
-from . import close, exercise, number_hint
+from . import Mistake, as_array, as_number, exercise, run_cases
 
 
-@exercise("sgd_noise_scale")
+def _noise_scale(lr, b, n):
+    return lr / b * (n - b) / (n - 1)
+
+
+NOISE_SCALE_MISTAKES = {
+    "with_replacement": Mistake("that is the noise scale when examples are drawn with "
+                                "replacement, but a batch here holds B distinct examples: check "
+                                "B = N, the full batch, which has no noise at all.",
+                                lambda lr, b, n: lr / b),
+    "n_not_n_minus_1": Mistake("nearly: check B = 1, where the noise scale must be lr itself.",
+                               lambda lr, b, n: lr / b * (n - b) / n),
+    "times_b": Mistake("a bigger batch averages more examples, so it has less noise, not more.",
+                       lambda lr, b, n: lr * b * (n - b) / (n - 1)),
+    "b_squared": Mistake("you divided by B twice: averaging B examples divides the variance of "
+                         "the gradient by B once.", lambda lr, b, n: _noise_scale(lr, b, n) / b),
+}
+
+
+@exercise("sgd_noise_scale", NOISE_SCALE_MISTAKES)
 def _check_sgd_noise_scale(fn):
-    cases = [(0.1, 1, 64), (0.05, 8, 64), (0.2, 32, 64), (0.01, 2, 1000), (0.3, 64, 64)]
-    for lr, b, n in cases:
-        expected = lr / b * (n - b) / (n - 1)
-        out = fn(lr, b, n)
-        problem = number_hint(out)
-        if problem:
-            return False, problem
-        if close(out, expected):
-            continue
-        if close(out, lr / b):
-            return False, ("lr/B is the noise scale when examples are drawn with replacement; "
-                           "a batch here holds B distinct examples, which shrinks the noise by "
-                           "(N − B)/(N − 1). Check B = N: the full batch has no noise at all.")
-        if close(out, lr / b * (n - b) / n):
-            return False, "nearly: the finite-population factor divides by N − 1, not N."
-        if close(out, lr * b * (n - b) / (n - 1)) or close(out, lr * b):
-            return False, "a bigger batch averages more examples, so less noise: divide by B."
-        if close(out, lr / b**2 * (n - b) / (n - 1)):
-            return False, "the variance of a batch mean falls as 1/B, not 1/B²."
-        return False, (f"for lr = {lr}, B = {b}, N = {n} the value is off; check B = 1 (answer: "
-                       "lr) and B = N (answer: 0).")
+    rng = np.random.default_rng()
+    random = []
+    for _ in range(3):
+        n = int(rng.integers(3, 5000))
+        random.append((float(rng.uniform(0.001, 0.5)), int(rng.integers(2, n)), n))
+    edges = [(0.1, 1, 64), (0.3, 64, 64), (0.2, 32, 64), (0.01, 64, 10**6)]
+    run_cases(fn, [(0.05, 8, 64), *random, *edges], answer=_noise_scale, read=as_number,
+              label=lambda lr, b, n: f"for lr = {lr:.4g}, B = {b}, N = {n}",
+              mistakes=NOISE_SCALE_MISTAKES,
+              pointer=lambda case, out, expected: (
+                  f"for lr = {case[0]:.4g}, B = {case[1]}, N = {case[2]} the value is off; "
+                  "check B = 1 (one example per step) and B = N (the full batch)."))
     return True, ("lr/B · (N − B)/(N − 1): doubling lr or halving B doubles it, and the full "
                   "batch has none.")
 
 
-@exercise("fraction_in_deep_basin")
+def _deep_side(x_final, well):
+    if well.deep_min < well.barrier:
+        return x_final < well.barrier
+    return x_final > well.barrier
+
+
+BASIN_MISTAKES = {
+    "count": Mistake("that is a count: return a share between 0 and 1 of the runs.",
+                     lambda x, well: float(np.sum(_deep_side(x, well)))),
+    "assume_left": Mistake("with a negative tilt the deep minimum is on the right: find the "
+                           "deep side from well.deep_min, do not assume it is on the left.",
+                           lambda x, well: float(np.mean(x < well.barrier))),
+    "shallow": Mistake("that is the share in the shallow basin; the deep one is asked for.",
+                       lambda x, well: 1 - float(np.mean(_deep_side(x, well)))),
+    "split_at_0": Mistake("the two basins meet at the top of the barrier, well.barrier, which "
+                          "is not exactly at x = 0.",
+                          lambda x, well: float(np.mean(x < 0 if well.deep_min < 0 else x > 0))),
+}
+
+
+def _basin_cases(rng):
+    first = np.array([-1.3, -0.9, -0.4, 0.02, 0.05, 0.06, 0.3, 0.95, 1.2, 1.0, -0.06, 0.5])
+    tilt = float(rng.uniform(0.1, 1.2) * rng.choice([-1, 1]))
+    random = rng.uniform(-1.6, 1.6, int(rng.integers(5, 60)))
+    near = np.array([-0.07, -0.05, -0.02, 0.01, 0.3, -1.0])  # around the barrier at tilt −0.3
+    return [(first, DoubleWell(n_samples=8, tilt=0.3)),
+            (random, DoubleWell(n_samples=8, tilt=tilt)),
+            (near, DoubleWell(n_samples=8, tilt=-0.3)),
+            (np.array([0.9]), DoubleWell(n_samples=8, tilt=-1.0))]  # a single run
+
+
+@exercise("fraction_in_deep_basin", BASIN_MISTAKES)
 def _check_fraction_in_deep_basin(fn):
-    x_final = np.array([-1.3, -0.9, -0.4, 0.02, 0.05, 0.06, 0.3, 0.95, 1.2, 1.0, -0.06, 0.5])
-    for tilt in (0.3, -0.3, 1.0):
-        well = DoubleWell(n_samples=8, tilt=tilt)
-        deep_left = well.deep_min < well.barrier
-        deep = (x_final < well.barrier) if deep_left else (x_final > well.barrier)
-        expected = deep.mean()
-        out = fn(x_final.copy(), well)
-        problem = number_hint(out)
-        if problem:
-            return False, problem
-        if close(out, expected):
-            continue
-        if close(out, deep.sum()):
-            return False, "return a share between 0 and 1: divide the count by the number of runs."
-        if not deep_left and close(out, np.mean(x_final < well.barrier)):
-            return False, ("with a negative tilt the deep minimum is on the right: find the deep "
-                           "side from well.deep_min, do not assume it is on the left.")
-        if close(out, 1 - expected):
-            return False, "that is the share in the shallow basin; the deep one is asked for."
-        if close(out, np.mean(x_final < 0)) or close(out, np.mean(x_final > 0)):
-            return False, ("the two basins meet at the top of the barrier, well.barrier, which is "
-                           "not exactly at x = 0.")
-        return False, (f"for tilt = {tilt} the share is off; a run is in the deep basin when it is "
-                       "on the same side of well.barrier as well.deep_min.")
+    run_cases(fn, _basin_cases(np.random.default_rng()),
+              answer=lambda x, well: float(np.mean(_deep_side(x, well))), read=as_number,
+              label=lambda x, well: f"for {len(x)} runs with tilt = {well.tilt:.3g}",
+              mistakes=BASIN_MISTAKES,
+              pointer=lambda case, out, expected: (
+                  f"for {len(case[0])} runs with tilt = {case[1].tilt:.3g} the share is off; "
+                  "a run's basin is the minimum it would roll down to."))
     return True, ("you split the runs at the barrier and found the deep side from the minimum, "
                   "whichever way the well tilts.")
 
 
-@exercise("escaped_by_step")
+def _escaped(escaped_at, num_steps, strict=False, count_never=False):
+    t = np.arange(num_steps + 1)
+    by_t = escaped_at[:, None] < t if strict else escaped_at[:, None] <= t
+    return by_t if count_never else (escaped_at[:, None] >= 0) & by_t
+
+
+ESCAPED_MISTAKES = {
+    "counts": Mistake("return shares, not counts: a share of all the runs.",
+                      lambda e, n: _escaped(e, n).sum(axis=0).astype(float)),
+    "never_counted": Mistake("-1 means the run never escaped: such runs must never count.",
+                             lambda e, n: _escaped(e, n, count_never=True).mean(axis=0)),
+    "strict": Mistake("off by one step: a run that escaped at step t has escaped by step t.",
+                      lambda e, n: _escaped(e, n, strict=True).mean(axis=0)),
+    "share_of_escaped": Mistake("you divided by the number of runs that escaped at some point; "
+                                "the share is of all runs, including those that never escaped.",
+                                lambda e, n: _escaped(e, n).sum(axis=0) / max(np.sum(e >= 0), 1)),
+}
+
+
+def _escaped_cases(rng):
+    n_runs, num_steps = int(rng.integers(1, 30)), int(rng.integers(1, 50))
+    random = rng.integers(-1, num_steps + 1, n_runs)
+    return [(np.array([5, -1, 2, 2, 7, -1]), 8), (random, num_steps), (np.array([-1, -1, 1]), 3),
+            (np.array([0, 4, 4, 10]), 10), (np.array([3]), 5), (np.array([0, -1]), 0),
+            (np.array([-1, -1]), 4), (rng.integers(-1, 1001, 200), 1000)]
+
+
+def _escaped_read(out, where, case):
+    num_steps = case[1]
+    return as_array(out, (num_steps + 1,), f"the shares (one per step t = 0 … {num_steps})",
+                    where)
+
+
+@exercise("escaped_by_step", ESCAPED_MISTAKES)
 def _check_escaped_by_step(fn):
-    cases = [(np.array([5, -1, 2, 2, 7, -1]), 8), (np.array([-1, -1, 1]), 3),
-             (np.array([0, 4, 4, 10]), 10)]
-    for escaped_at, num_steps in cases:
-        t = np.arange(num_steps + 1)
-        hit = (escaped_at[:, None] >= 0) & (escaped_at[:, None] <= t)
-        expected = hit.mean(axis=0)
-        out = fn(escaped_at.copy(), num_steps)
-        if out is None:
-            return False, "your function returned None: return an array with one share per step."
-        try:
-            out = np.asarray(out, dtype=float)
-        except (TypeError, ValueError):
-            return False, "return an array of numbers."
-        if out.shape != expected.shape:
-            return False, (f"return one value per step t = 0 … num_steps, so num_steps + 1 = "
-                           f"{num_steps + 1} values; got shape {out.shape}.")
-        if close(out, expected):
-            continue
-        if close(out, hit.sum(axis=0)):
-            return False, "return shares, not counts: divide by the number of runs."
-        if close(out, (escaped_at[:, None] <= t).mean(axis=0)):
-            return False, "-1 means the run never escaped: such runs must never be counted."
-        strict = (escaped_at[:, None] >= 0) & (escaped_at[:, None] < t)
-        if close(out, strict.mean(axis=0)):
-            return False, "a run that escaped at step t has escaped by step t: use <=, not <."
-        return False, (f"for escape steps {escaped_at.tolist()} the shares are off; at each t "
-                       "count the runs with 0 <= escaped_at <= t, then divide by the number of "
-                       "runs.")
+    run_cases(fn, _escaped_cases(np.random.default_rng()),
+              answer=lambda e, n: _escaped(e, n).mean(axis=0), read=_escaped_read,
+              label=lambda e, n: f"for escape steps {e.tolist()[:8]}{'…' if len(e) > 8 else ''} "
+                                 f"and num_steps = {n}",
+              mistakes=ESCAPED_MISTAKES,
+              pointer=lambda case, out, expected: (
+                  f"for escape steps {case[0].tolist()[:8]}{'…' if len(case[0]) > 8 else ''} "
+                  f"the share at t = {int(np.argmax(~np.isclose(out, expected)))} is off."))
     return True, "your curve starts at the share escaped at step 0 and never goes down."
