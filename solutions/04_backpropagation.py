@@ -29,3 +29,11 @@ def gradient_check_error(f, grad_f, x, eps=1e-6):
         x[i] = old  # restore x
         numeric[i] = (f_plus - f_minus) / (2 * eps)
     return np.linalg.norm(analytic - numeric) / (np.linalg.norm(analytic) + np.linalg.norm(numeric))
+
+
+def softmax_ce_grad(Z, y):
+    """dL/dZ of L = mean_i(-log softmax(Z)_{i, y_i}): Z (n, k) logits, y (n,) labels -> (n, k)."""
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))  # shift each row: softmax unchanged, no overflow
+    P = E / E.sum(axis=1, keepdims=True)
+    P[np.arange(len(y)), y] -= 1  # P − onehot(y)
+    return P / len(y)  # the loss is a mean over the n examples

@@ -116,6 +116,17 @@ def _adam(p, g, m, v, t, lr, beta1, beta2, eps, *, correct=True, t_used=None, m_
     return (p, m_hat, v_hat) if return_hats else (p, m, v)
 
 
+def _sm(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def _softmax_ce_by_logsumexp(Z, y):
+    shift = Z.max(axis=1, keepdims=True)
+    log_p = Z - shift - np.log(np.exp(Z - shift).sum(axis=1, keepdims=True))  # log softmax
+    return (np.exp(log_p) - np.eye(Z.shape[1])[y]) / len(y)
+
+
 def _accuracy_ties(logits, y):
     return np.mean(logits[np.arange(len(y)), y] == logits.max(axis=1))
 
@@ -193,6 +204,13 @@ BUGGY = {
         "missing_y": lambda dY, Y: dY * (1 - Y),
         "sigmoid_again": lambda dY, Y: dY * (1 / (1 + np.exp(-Y))) * (1 - 1 / (1 + np.exp(-Y))),
         "sign": lambda dY, Y: -dY * Y * (1 - Y),
+    },
+    "softmax_ce_grad": {
+        "sum": lambda Z, y: _sm(Z) - np.eye(Z.shape[1])[y],
+        "sign": lambda Z, y: (np.eye(Z.shape[1])[y] - _sm(Z)) / len(y),
+        "probs_only": lambda Z, y: _sm(Z) / len(y),
+        "sigmoid_slope": lambda Z, y: (_sm(Z) - np.eye(Z.shape[1])[y]) * _sm(Z) * (1 - _sm(Z))
+        / len(y),
     },
     "linear_backward": {
         "db_mean": lambda X, W, dY: (dY @ W.T, X.T @ dY, dY.mean(axis=0)),
@@ -278,6 +296,7 @@ FORMULAS = {
     "never_drawn_fraction": ["(1 − 1/N)^N", "(1 − 1/N)", "(1 - 1/N)", "1 − 1/N"],
     "sigmoid_backward": ["Y(1 − Y)", "Y * (1 - Y)", "Y·(1 − Y)", "dY * Y", "dY·Y", "(1 − Y)"],
     "linear_backward": ["dY Wᵀ", "Xᵀ dY", "dY @ W.T", "X.T @ dY", "W.T", "Wᵀ"],
+    "softmax_ce_grad": ["P − onehot", "p - onehot", "onehot(y)) /", "- 1) / n", "/ len(y)"],
     "gradient_check_error": ["(f(x + eps", "/ (2 eps)", "/ (2·eps)", "2·eps", "||a|| + ||b||"],
     "updates_per_epoch": ["⌈", "ceil", "round up", "-(-"],
     "accuracy_from_logits": ["argmax(logits, axis=1)", "axis=1", "np.mean(", "== y"],
@@ -391,6 +410,7 @@ ALTERNATIVES = {
     "linear_backward": lambda X, W, dY: (np.einsum("bo,io->bi", dY, W),
                                          np.einsum("bi,bo->io", X, dY), dY.sum(axis=0)),
     "gradient_check_error": _gc_with_copies,
+    "softmax_ce_grad": _softmax_ce_by_logsumexp,
     "accuracy_from_logits": _accuracy_stable_softmax,
     "confusion_matrix_counts": lambda t, p, k: np.bincount(t * k + p, minlength=k * k)
     .reshape(k, k),
@@ -468,7 +488,7 @@ def _numbers_in(args) -> set[str]:
 @pytest.mark.parametrize("name", [n for n in NAMES if n not in
                                   ("minibatch_gradient", "sigmoid_backward", "linear_backward",
                                    "confusion_matrix_counts", "sgd_momentum_step",
-                                   "adam_step", "escaped_by_step")])
+                                   "adam_step", "escaped_by_step", "softmax_ce_grad")])
 def test_no_hint_contains_the_expected_number(name):
     solution = SOLUTION_FUNCTIONS[name]
     wrong_ones = [lambda *args: float(solution(*args)) * 1.01 + 0.01,
