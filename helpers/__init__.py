@@ -16,6 +16,7 @@ plots       the shared figures and the colour-blind-safe palette
 widgets     sliders and the Panel that ties them to a pure function
 panels      the interactive panels of the notebooks, one module per notebook
 exercises   self-checking exercises
+theory      predictions: SGD as diffusion (Gibbs, Kramers), momentum's convergence rate
 predict     predict, then run: a question answered before a measurement is shown
 validate    argument checks with clear messages
 """
