@@ -37,3 +37,21 @@ def softmax_ce_grad(Z, y):
     P = E / E.sum(axis=1, keepdims=True)
     P[np.arange(len(y)), y] -= 1  # P − onehot(y)
     return P / len(y)  # the loss is a mean over the n examples
+
+
+def two_layer_grads(X, Y, W1, b1, W2, b2):
+    """Gradients of L = mean((tanh(X W1 + b1) W2 + b2 − Y)²) over all entries of Y.
+
+    X (n, n_in), Y (n, n_out), W1 (n_in, n_hidden), b1 (n_hidden,), W2 (n_hidden, n_out),
+    b2 (n_out,) -> (dW1, db1, dW2, db2), each with the shape of its parameter.
+    """
+    H = np.tanh(X @ W1 + b1)  # forward: cache the hidden activations
+    Y_hat = H @ W2 + b2
+    dY_hat = 2 * (Y_hat - Y) / Y.size  # the mean over all n·n_out entries
+    dW2 = H.T @ dY_hat  # dL/dW2 = Hᵀ dL/dŶ
+    db2 = dY_hat.sum(axis=0)
+    dH = dY_hat @ W2.T  # dL/dH, computed once, shared by W1 and b1
+    dZ = dH * (1 - H**2)  # tanh'(Z) = 1 − tanh(Z)² = 1 − H²
+    dW1 = X.T @ dZ
+    db1 = dZ.sum(axis=0)
+    return dW1, db1, dW2, db2

@@ -20,3 +20,12 @@ def confusion_matrix_counts(y_true, y_pred, num_classes):
     for true, predicted in zip(y_true, y_pred):
         counts[true, predicted] += 1
     return counts
+
+
+def accuracy_in_batches(predict, X, y, batch_size):
+    """Accuracy of predict (rows (b, d) -> logits (b, k)) on X (n, d), y (n,), batch by batch."""
+    correct = 0
+    for start in range(0, len(X), batch_size):  # the last batch may be smaller
+        logits = predict(X[start:start + batch_size])
+        correct += int(np.sum(np.argmax(logits, axis=1) == y[start:start + batch_size]))
+    return correct / len(X)  # every row counts the same, whatever batch it was in

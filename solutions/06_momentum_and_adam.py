@@ -26,3 +26,15 @@ def adam_step(p, g, m, v, t, lr, beta1, beta2, eps):
     v_hat = v / (1 - beta2**t)
     p = p - lr * m_hat / (np.sqrt(v_hat) + eps)
     return p, m, v
+
+
+def heavy_ball_steps(kappa, lr, momentum, tol, max_steps):
+    """Steps of SGD with momentum (exercise 1's form, buffer from 0) on f = ½(x1² + κ·x2²),
+    from x = (1, 1), until |x_t| ≤ tol for the first time; None if not within max_steps."""
+    lam = np.array([1.0, kappa])  # the curvatures: ∇f = lam * x
+    x, buf = np.array([1.0, 1.0]), np.zeros(2)
+    for t in range(max_steps + 1):
+        if np.linalg.norm(x) <= tol:
+            return t
+        x, buf = sgd_momentum_step(x, lam * x, buf, lr, momentum)
+    return None

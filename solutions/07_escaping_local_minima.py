@@ -22,3 +22,17 @@ def escaped_by_step(escaped_at, num_steps):
     t = np.arange(num_steps + 1)
     escaped = (escaped_at[:, None] >= 0) & (escaped_at[:, None] <= t)
     return escaped.mean(axis=0)
+
+
+def first_escape_step(paths, well):
+    """The first step t at which each run is halfway down into the deep basin; -1 if never.
+
+    paths: (T + 1, R) the iterates x_0 … x_T of R runs (NaN after a run diverged); returns (R,).
+    """
+    into_deep = (well.barrier + well.deep_min) / 2  # halfway from the barrier to the deep minimum
+    if well.deep_min < well.barrier:
+        deep = paths < into_deep  # NaN compares as False: a diverged run is never deep
+    else:
+        deep = paths > into_deep
+    first = np.argmax(deep, axis=0)  # the first True in each column (0 if there is none)
+    return np.where(deep.any(axis=0), first, -1)

@@ -151,6 +151,153 @@ def _deep_side(x, well):
     return x < well.barrier if well.deep_min < well.barrier else x > well.barrier
 
 
+# ---- the exercises that need more than a formula: learner-style loops with one mistake each
+
+
+def _steps_loop(lr, x0, tol, max_steps, *, extra=0, relative=False, cap=False, slope=2.0):
+    target = tol * abs(x0) if relative else tol
+    x = x0
+    for t in range(max_steps + 1):
+        if abs(x) <= target:
+            return t + extra
+        x = x - lr * slope * x
+    return max_steps if cap else None
+
+
+def _steps_closed_form(lr, x0, tol, max_steps):
+    if abs(x0) <= tol:
+        return 0
+    r = abs(1 - 2 * lr)
+    if r == 0:
+        return 1
+    if r >= 1:
+        return None
+    t = math.ceil(math.log(tol / abs(x0)) / math.log(r))  # |x0|·r^t ≤ tol
+    while abs(x0) * r ** (t - 1) <= tol:  # guard against rounding in the logarithms
+        t -= 1
+    return t if t <= max_steps else None
+
+
+def _eig_max(A):
+    return np.linalg.eigvalsh(A)[-1]
+
+
+def _heavy_ball_loop(kappa, lr, momentum, tol, max_steps, *, mode="right", extra=0, cap=False):
+    x, buf = np.array([1.0, 1.0]), np.zeros(2)
+    lam = np.array([1.0, kappa])
+    for t in range(max_steps + 1):
+        with np.errstate(over="ignore", invalid="ignore"):  # some of these runs diverge
+            if np.linalg.norm(x) <= tol:
+                return t + extra
+        g = lam * x
+        if mode == "old_buffer":
+            x = x - lr * buf
+            buf = momentum * buf + g
+            continue
+        buf = momentum * buf + ((1 - momentum) * g if mode == "dampened" else g)
+        x = x - lr * (g if mode == "no_momentum" else buf)
+    return max_steps if cap else None
+
+
+def _heavy_ball_velocity(kappa, lr, momentum, tol, max_steps):
+    # the same method written without a buffer: x_{t+1} = x_t − lr·g + β(x_t − x_{t−1})
+    x, x_prev = np.array([1.0, 1.0]), np.array([1.0, 1.0])
+    for t in range(max_steps + 1):
+        if math.hypot(*x) <= tol:
+            return t
+        x, x_prev = x - lr * np.array([1.0, kappa]) * x + momentum * (x - x_prev), x
+    return None
+
+
+def _first_escape_loop(paths, well, *, level=None, left=None, never=-1, last=False, shift=0):
+    into = (well.barrier + well.deep_min) / 2 if level is None else level(well)
+    deep_left = well.deep_min < well.barrier if left is None else left
+    steps = []
+    for run in np.asarray(paths).T:
+        found = never
+        for t, x in enumerate(run):
+            if (x < into) if deep_left else (x > into):
+                found = t + shift
+                if not last:
+                    break
+        steps.append(found)
+    return np.array(steps)
+
+
+def _in_batches(predict, X, y, b, *, how="right"):
+    if how == "whole":
+        return np.mean(np.argmax(predict(X), axis=1) == y)
+    stop = len(X) // b * b if how == "drops_last" else len(X)
+    correct, accuracies, seen = 0, [], 0
+    for start in range(0, stop, b):
+        hits = np.argmax(predict(X[start:start + b]), axis=1) == y[start:start + b]
+        correct += hits.sum()
+        accuracies.append(hits.mean())
+        seen += len(hits)
+    if how == "mean_of_means":
+        return np.mean(accuracies)
+    if how == "last_batch_only":
+        return accuracies[-1]
+    if how == "count":
+        return correct
+    return correct / seen
+
+
+def _two_layer_buggy(X, Y, W1, b1, W2, b2, *, slope="tanh", divide="all", two=2.0):
+    Z = X @ W1 + b1
+    H = np.tanh(Z)
+    n_div = {"all": Y.size, "rows": len(Y), "none": 1}[divide]
+    dY = two * (H @ W2 + b2 - Y) / n_div
+    dH = dY @ W2.T
+    local = {"tanh": 1 - H**2, "sigmoid": H * (1 - H), "none": 1.0, "z": 1 - Z**2}[slope]
+    dZ = dH * local
+    return X.T @ dZ, dZ.sum(axis=0), H.T @ dY, dY.sum(axis=0)
+
+
+def _two_layer_per_example(X, Y, W1, b1, W2, b2):
+    grads = [np.zeros_like(W1), np.zeros_like(b1), np.zeros_like(W2), np.zeros_like(b2)]
+    for x, t in zip(X, Y):  # one example at a time, then the mean over all entries
+        h = np.tanh(x @ W1 + b1)
+        d_out = 2 * (h @ W2 + b2 - t) / Y.size
+        d_z = (W2 @ d_out) * (1 - np.tanh(x @ W1 + b1) ** 2)
+        for g, step in zip(grads, (np.outer(x, d_z), d_z, np.outer(h, d_out), d_out)):
+            g += step
+    return tuple(grads)
+
+
+def _sgd_loop(X, y, w0, lr, batch_size, num_epochs, rng, *, how="right"):
+    w = w0.copy()
+    n = len(X)
+    for _ in range(1 if how == "one_epoch" else num_epochs):
+        if how == "no_shuffle":
+            order = np.arange(n)
+        elif how == "own_rng":
+            order = np.random.default_rng().permutation(n)  # a new generator every time
+        else:
+            order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            idx = order[start:start + batch_size]
+            if how == "with_replacement":
+                idx = rng.integers(0, n, size=batch_size)
+            Xb, yb = X[idx], y[idx]
+            total = 2 * Xb.T @ (Xb @ w - yb)
+            grad = {"sum": total, "divide_by_n": total / n,
+                    "factor_2": total / 2 / len(idx)}.get(how, total / len(idx))
+            w = w - lr * grad
+    return w
+
+
+def _sgd_shuffle_in_place(X, y, w0, lr, batch_size, num_epochs, rng):
+    w = np.array(w0, dtype=float)
+    indices = np.arange(len(X))
+    for _ in range(num_epochs):
+        rng.shuffle(indices)
+        for idx in np.array_split(indices, range(batch_size, len(X), batch_size)):
+            residual = X[idx] @ w - y[idx]
+            w -= lr * 2 * np.mean(residual[:, None] * X[idx], axis=0)
+    return w
+
+
 BUGGY = {
     "gd_step": {
         "uphill": lambda x, lr: x + lr * 2 * x,
@@ -283,7 +430,81 @@ BUGGY = {
         "strict": lambda e, n: _escaped(e, n, op=np.less),
         "share_of_escaped": lambda e, n: _escaped(e, n, divide=lambda e: np.sum(e >= 0)),
     },
+    "steps_to_tolerance": {
+        "one_more": lambda *a: _steps_loop(*a, extra=1),
+        "one_less": lambda *a: _steps_loop(*a, extra=-1),
+        "relative": lambda *a: _steps_loop(*a, relative=True),
+        "cap_count": lambda *a: _steps_loop(*a, cap=True),
+        "half_slope": lambda *a: _steps_loop(*a, slope=1.0),
+    },
+    "max_stable_lr": {
+        "diagonal": lambda A: 2 / np.max(np.diag(A)),
+        "shallow": lambda A: 2 / np.linalg.eigvalsh(A)[0],
+        "half": lambda A: 1 / _eig_max(A),
+        "best_lr": lambda A: 2 / (np.linalg.eigvalsh(A)[0] + _eig_max(A)),
+    },
+    "minibatch_sgd": {
+        how: (lambda *a, how=how: _sgd_loop(*a, how=how))
+        for how in ("sum", "divide_by_n", "factor_2", "one_epoch", "with_replacement",
+                    "no_shuffle", "own_rng")
+    },
+    "two_layer_grads": {
+        "sigmoid_slope": lambda *a: _two_layer_buggy(*a, slope="sigmoid"),
+        "no_slope": lambda *a: _two_layer_buggy(*a, slope="none"),
+        "slope_of_z": lambda *a: _two_layer_buggy(*a, slope="z"),
+        "sum": lambda *a: _two_layer_buggy(*a, divide="none"),
+        "mean_over_rows": lambda *a: _two_layer_buggy(*a, divide="rows"),
+        "factor_2": lambda *a: _two_layer_buggy(*a, two=1.0),
+    },
+    "accuracy_in_batches": {
+        "whole_set": lambda *a: _in_batches(*a, how="whole"),
+        "mean_of_means": lambda *a: _in_batches(*a, how="mean_of_means"),
+        "drops_last": lambda *a: _in_batches(*a, how="drops_last"),
+        "last_batch_only": lambda *a: _in_batches(*a, how="last_batch_only"),
+        "count": lambda *a: _in_batches(*a, how="count"),
+    },
+    "heavy_ball_steps": {
+        "no_momentum": lambda *a: _heavy_ball_loop(*a, mode="no_momentum"),
+        "dampened": lambda *a: _heavy_ball_loop(*a, mode="dampened"),
+        "old_buffer": lambda *a: _heavy_ball_loop(*a, mode="old_buffer"),
+        "one_more": lambda *a: _heavy_ball_loop(*a, extra=1),
+        "cap_count": lambda *a: _heavy_ball_loop(*a, cap=True),
+    },
+    "first_escape_step": {
+        "argmax_never": lambda p, w: _first_escape_loop(p, w, never=0),
+        "barrier": lambda p, w: _first_escape_loop(p, w, level=lambda well: well.barrier),
+        "assume_left": lambda p, w: _first_escape_loop(p, w, left=True),
+        "last": lambda p, w: _first_escape_loop(p, w, last=True),
+        "shifted": lambda p, w: _first_escape_loop(p, w, shift=1),
+    },
+    "update_ratio": {
+        "after": lambda b, a: np.linalg.norm(a - b) / np.linalg.norm(a),
+        "difference_of_norms": lambda b, a: np.linalg.norm(a) / np.linalg.norm(b) - 1,
+        "per_weight": lambda b, a: np.mean(np.abs((a - b) / b)),
+        "squared": lambda b, a: np.sum((a - b) ** 2) / np.sum(b**2),
+    },
+    "dead_fraction": {
+        "zero_entries": lambda out: np.mean(out == 0),
+        "rows": lambda out: np.mean([not row.any() for row in out]),
+        "count": lambda out: np.sum(out.max(axis=0) == 0),
+        "any_zero": lambda out: np.mean(out.min(axis=0) == 0),
+    },
+    "top_eigenvalue": {
+        "norm": lambda mv, v0, k: np.linalg.norm(mv(_power_vector(mv, v0, k))),
+        "no_iteration": lambda mv, v0, k: v0 @ mv(v0) / (v0 @ v0),
+        "first_component": lambda mv, v0, k: (mv(_power_vector(mv, v0, k))[0]
+                                              / _power_vector(mv, v0, k)[0]),
+    },
 }
+
+
+def _power_vector(matvec, v0, num_iters):
+    v = v0 / np.linalg.norm(v0)
+    for _ in range(num_iters):
+        v = matvec(v)
+        v = v / np.linalg.norm(v)
+    return v
+
 
 # Pieces of each solution that no hint may recite.
 FORMULAS = {
@@ -308,6 +529,19 @@ FORMULAS = {
     "sgd_noise_scale": ["(N − B)/(N − 1)", "lr/B ·", "N − B"],
     "fraction_in_deep_basin": ["x_final < well.barrier", "np.mean(x_final", "< well.barrier"],
     "escaped_by_step": ["0 <= escaped_at <= t", "escaped_at <= t", "(escaped_at >= 0)"],
+    "steps_to_tolerance": ["x - lr * 2 * x", "x − lr·2x", "abs(x) <= tol", "range(max_steps + 1)",
+                           "1 − 2·lr"],
+    "max_stable_lr": ["2/λ_max", "2 / λ_max", "2.0 / lam_max", "eigvalsh(A).max()", "2/λ"],
+    "minibatch_sgd": ["rng.permutation", "order[start:start + batch_size]", "w - lr *",
+                      "w − lr·", "(1 − 2·lr/B)"],
+    "two_layer_grads": ["1 − H²", "1 - H**2", "1 - H ** 2", "/ Y.size", "dH * (1", "Hᵀ dL"],
+    "accuracy_in_batches": ["correct / len(X)", "correct +=", "/ len(X)"],
+    "heavy_ball_steps": ["momentum * buf + g", "μ·buf + g", "x - lr * buf", "x − lr·buf"],
+    "first_escape_step": ["(well.barrier + well.deep_min) / 2", "deep.any(axis=0)",
+                          "np.where(deep.any"],
+    "update_ratio": ["W_after - W_before", "norm(W_after - W_before) /", "/ np.linalg.norm(W_b"],
+    "dead_fraction": ["axis=0", "np.all(", "== 0, axis"],
+    "top_eigenvalue": ["hv / np.linalg.norm(hv)", "v @ matvec(v)", "v · Hv"],
 }
 
 
@@ -317,7 +551,7 @@ def _assert_no_formula(name, feedback):
 
 
 def test_there_are_exercises():
-    assert len(NAMES) >= 19
+    assert len(NAMES) >= 26
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -337,7 +571,8 @@ def test_the_cases_change_from_call_to_call(name):
     runs = [Recorder(name, SOLUTION_FUNCTIONS[name]) for _ in range(2)]
     for run in runs:
         exercises.run_check(name, run)
-    first, second = ([re.sub(r" at 0x[0-9a-f]+", "", repr(call)) for call in run.calls]
+    first, second = ([re.sub(r" at 0x[0-9a-f]+", "", repr(call), flags=re.IGNORECASE)
+                      for call in run.calls]
                      for run in runs)
     assert len(first) >= 4  # several cases, not one
     assert first[0] == second[0]  # the first case is fixed
@@ -418,6 +653,18 @@ ALTERNATIVES = {
     "fraction_in_deep_basin": lambda x, well: np.mean(
         np.sign(np.asarray(x) - well.barrier) == np.sign(well.deep_min - well.barrier)),
     "escaped_by_step": _escaped_loop,
+    "steps_to_tolerance": _steps_closed_form,
+    "max_stable_lr": lambda A: 2 / np.max(np.abs(np.linalg.eigvals(A))),
+    "minibatch_sgd": _sgd_shuffle_in_place,
+    "two_layer_grads": _two_layer_per_example,
+    "accuracy_in_batches": lambda p, X, y, b: np.mean(np.concatenate(
+        [np.argmax(p(X[i:i + b]), axis=1) == y[i:i + b] for i in range(0, len(X), b)])),
+    "heavy_ball_steps": _heavy_ball_velocity,
+    "first_escape_step": _first_escape_loop,
+    "update_ratio": lambda b, a: np.sqrt(np.sum((a - b) ** 2) / np.sum(b**2)),
+    "dead_fraction": lambda out: np.mean([not col.any() for col in out.T]),
+    "top_eigenvalue": lambda mv, v0, k: (lambda v: (v @ mv(v)) / (v @ v))(
+        _power_vector(mv, v0, k)),
 }
 
 
@@ -488,7 +735,8 @@ def _numbers_in(args) -> set[str]:
 @pytest.mark.parametrize("name", [n for n in NAMES if n not in
                                   ("minibatch_gradient", "sigmoid_backward", "linear_backward",
                                    "confusion_matrix_counts", "sgd_momentum_step",
-                                   "adam_step", "escaped_by_step", "softmax_ce_grad")])
+                                   "adam_step", "escaped_by_step", "softmax_ce_grad",
+                                   "minibatch_sgd", "two_layer_grads", "first_escape_step")])
 def test_no_hint_contains_the_expected_number(name):
     solution = SOLUTION_FUNCTIONS[name]
     wrong_ones = [lambda *args: float(solution(*args)) * 1.01 + 0.01,
@@ -498,6 +746,8 @@ def test_no_hint_contains_the_expected_number(name):
         ok, feedback = exercises.run_check(name, recorder)
         assert not ok
         for args, expected in recorder.calls:
+            if expected is None:  # "never": no number to give away
+                continue
             expected = float(expected)
             shown = _formats(expected) - _numbers_in(args) - {str(k) for k in range(11)}
             for text in shown:
@@ -525,3 +775,49 @@ def test_check_prints_the_verdict(capsys):
 def test_an_unknown_exercise_name_is_a_clear_error():
     with pytest.raises(ValueError, match="name must be one of"):
         exercises.check("no_such_exercise", print)
+
+
+# ---- what the statements of the exercises that need thought promise the learner
+
+
+def test_first_escape_steps_agree_with_the_steps_run_sgd_records():
+    from helpers.panels.escape import make_well, run_sgd
+
+    well = make_well()
+    runs = run_sgd(well, 0.0125, 1, 1000, num_runs=50, record=50, seed=0)
+    steps = SOLUTION_FUNCTIONS["first_escape_step"](runs.paths, well)
+    assert np.array_equal(steps, runs.escaped_at)
+    assert 0 < np.mean(steps >= 0) < 1  # some runs escape and some do not: a real comparison
+
+
+def test_momentum_at_its_best_needs_several_times_fewer_steps_than_gd_at_its_best():
+    count = SOLUTION_FUNCTIONS["heavy_ball_steps"]
+    kappa = 100.0
+    gd = count(kappa, 2 / (1 + kappa), 0.0, 1e-6, 5000)
+    momentum = count(kappa, 4 / (1 + math.sqrt(kappa)) ** 2,
+                     SOLUTION_FUNCTIONS["optimal_momentum"](kappa), 1e-6, 5000)
+    assert gd is not None and momentum is not None
+    assert gd > 5 * momentum  # the rates per step differ by about √κ = 10
+
+
+def test_gd_steps_are_symmetric_about_lr_one_half():
+    count = SOLUTION_FUNCTIONS["steps_to_tolerance"]
+    assert count(0.5, 3.0, 1e-6, 10_000) == 1
+    assert count(0.1, 3.0, 1e-6, 10_000) == count(0.9, 3.0, 1e-6, 10_000) == 67
+    assert count(1.0, 3.0, 1e-6, 10_000) is None
+
+
+def test_a_learner_returning_inf_for_never_is_told_to_return_none():
+    ok, feedback = exercises.run_check("steps_to_tolerance", lambda *args: math.inf)
+    assert not ok
+    assert "return None" in feedback
+
+
+def test_batch_accuracy_that_averages_the_batches_is_caught_even_with_a_right_first_batch():
+    def mean_of_means(predict, X, y, batch_size):
+        return np.mean([np.mean(np.argmax(predict(X[i:i + batch_size]), axis=1)
+                                == y[i:i + batch_size]) for i in range(0, len(X), batch_size)])
+
+    ok, feedback = exercises.run_check("accuracy_in_batches", mean_of_means)
+    assert not ok
+    assert "mean of the means" in feedback

@@ -1,14 +1,17 @@
 """Exercises of notebook 01 (gradient descent in 1-D): one GD step, and the stable learning rates.
 
-- ``gd_step``:         one gradient-descent step on f(x) = x²
-- ``stable_lr_bound``: the largest learning rate for which GD on f(x) = a·x² does not diverge
+- ``gd_step``:            one gradient-descent step on f(x) = x²
+- ``stable_lr_bound``:    the largest learning rate for which GD on f(x) = a·x² does not diverge
+- ``steps_to_tolerance``: run GD on f(x) = x² and count the steps until |x| ≤ tol (or None)
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from . import Mistake, as_number, exercise, log_uniform, run_cases
+from . import Hint, Mistake, as_number, exercise, log_uniform, run_cases
 
 GD_STEP_MISTAKES = {
     "uphill": Mistake("your step goes uphill (wrong sign): gradient descent moves against the "
@@ -72,3 +75,79 @@ def _bound_pointer(a, out, expected):
     side = "large" if out > expected else "small"
     return (f"for a = {a:.4g} your bound is too {side}; write one step on a·x² as "
             "x_{t+1} = r·x_t and ask when |r| ≤ 1.")
+
+
+def _steps(lr, x0, tol, max_steps, slope=2.0):
+    """Steps of GD on x² from x0 until |x_t| ≤ tol; inf (the checker's None) if not by max_steps."""
+    x = float(x0)  # Python floats: a diverging run overflows to inf quietly, never raises
+    for t in range(max_steps + 1):
+        if abs(x) <= tol:
+            return t
+        x = x - lr * slope * x
+    return math.inf
+
+
+STEPS_MISTAKES = {
+    "one_more": Mistake("one step too many: count the updates, not the points visited (x0 is "
+                        "where GD starts, before any step).", lambda *case: _steps(*case) + 1),
+    "one_less": Mistake("one step too few: the count ends with the first step after which "
+                        "|x| ≤ tol, that step included.", lambda *case: _steps(*case) - 1),
+    "relative": Mistake("you stopped once |x| had shrunk by the factor tol; here tol is a "
+                        "distance to the minimum, whatever x0 is.",
+                        lambda lr, x0, tol, n: _steps(lr, x0, tol * abs(x0), n)),
+    "cap_count": Mistake("when GD does not get within tol in max_steps steps, return None, not "
+                         "max_steps: a count would say it got there.",
+                         lambda *case: min(_steps(*case), case[3])),
+    "half_slope": Mistake("your iterates move half as far per step as GD on x²: check the "
+                          "derivative you step with.", lambda *case: _steps(*case, slope=1.0)),
+}
+
+
+def _steps_cases(rng):
+    random = []
+    for _ in range(3):
+        lr, tol = float(rng.uniform(0.02, 0.98)), log_uniform(rng, 1e-8, 1e-2)
+        random.append((lr, float(rng.uniform(0.5, 9.5) * rng.choice([-1, 1])), tol, 1000))
+    edges = [(0.9, 3.0, 1e-6, 1000),  # as many steps as lr = 0.1: |r| is the same
+             (0.5, -2.0, 1e-9, 1000),  # one step lands exactly on the minimum
+             (0.3, 4e-7, 1e-6, 1000),  # already within tol: no step needed
+             (1.0, -3.0, 1e-3, 1000),  # pure oscillation: never
+             (1.2, 3.0, 1e-3, 1000),  # divergence: never
+             (0.001, 3.0, 1e-6, 1000)]  # converges, but needs about 7,600 steps: not by 1000
+    return [(0.1, 3.0, 1e-6, 1000), *random, *edges]
+
+
+def _read_steps(out, where, case):
+    if out is None:
+        return math.inf  # None: "never gets there"
+    if isinstance(out, (int, float, np.number)) and not isinstance(out, bool) and np.isposinf(out):
+        raise Hint(f"{where} your function returned inf: return None for a run that never gets "
+                   "within tol, and otherwise the number of steps.")
+    value = as_number(out, where)
+    if value < 0 or value != int(value):
+        raise Hint(f"{where} return a whole number of steps (or None); yours is "
+                   f"{'negative' if value < 0 else 'not a whole number'}.")
+    return value
+
+
+def _steps_label(lr, x0, tol, max_steps):
+    return f"for lr = {lr:.4g}, x0 = {x0:.3g}, tol = {tol:.2g}, max_steps = {max_steps}"
+
+
+def _steps_pointer(case, out, expected):
+    where = _steps_label(*case)
+    if math.isinf(expected):
+        return (f"{where}: GD does not get within tol in max_steps steps, so the answer is None; "
+                f"your function returned a count.")
+    if math.isinf(out):
+        return f"{where}: GD does get within tol in time, but your function returned None."
+    return (f"{where}: your count is too {'large' if out > expected else 'small'}: print |x_t| "
+            "for the first few steps and compare with tol.")
+
+
+@exercise("steps_to_tolerance", STEPS_MISTAKES)
+def _check_steps_to_tolerance(fn):
+    run_cases(fn, _steps_cases(np.random.default_rng()), answer=_steps, read=_read_steps,
+              label=_steps_label, mistakes=STEPS_MISTAKES, pointer=_steps_pointer)
+    return True, ("your counts are right: lr = 0.1 and lr = 0.9 need the same number of steps, "
+                  "lr = 0.5 needs one, and lr ≥ 1 never gets there.")

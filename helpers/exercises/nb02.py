@@ -2,6 +2,7 @@
 
 - ``best_lr_bowl``:       the best fixed learning rate for a bowl with eigenvalues λ_min, λ_max
 - ``contraction_factor``: how much GD at that learning rate shrinks the error per step, from κ
+- ``max_stable_lr``:      the largest stable learning rate of GD on ½ xᵀAx for any (turned) A
 """
 
 from __future__ import annotations
@@ -65,3 +66,60 @@ def _check_contraction_factor(fn):
                   f"for κ = {case[0]:.4g} the factor is off; put the best lr into the factor "
                   "|1 − lr·λ_min| of the shallow direction and write λ_max = κ·λ_min."))
     return True, "(κ − 1)/(κ + 1): 0 for a round bowl, close to 1 (slow) for a narrow valley."
+
+
+def _turned(eigenvalues, rng):
+    """A symmetric matrix with these eigenvalues and random eigen-directions (not the axes)."""
+    Q, _ = np.linalg.qr(rng.standard_normal((len(eigenvalues), len(eigenvalues))))
+    return Q @ np.diag(eigenvalues) @ Q.T
+
+
+def _eigenvalues(A):
+    return np.linalg.eigvalsh(A)  # ascending
+
+
+MAX_STABLE_MISTAKES = {
+    "diagonal": Mistake("you read the curvatures off the diagonal of A; for a turned bowl the "
+                        "curvatures along its own directions are the eigenvalues of A.",
+                        lambda A: 2.0 / float(np.max(np.diag(A)))),
+    "shallow": Mistake("that is the limit of the shallowest direction, but the steepest one "
+                       "blows up first (np.linalg.eigvalsh sorts the eigenvalues from small to "
+                       "large).", lambda A: 2.0 / float(_eigenvalues(A)[0])),
+    "half": Mistake("your limit is 2 times too small: along an eigen-direction GD on ½ xᵀAx "
+                    "multiplies the distance by 1 − lr·λ; ask when that stays within ±1.",
+                    lambda A: 1.0 / float(_eigenvalues(A)[-1])),
+    "best_lr": Mistake("that is the best fixed step of section 3, not the largest stable one; "
+                       "stable steps go further.",
+                       lambda A: 2.0 / float(_eigenvalues(A)[0] + _eigenvalues(A)[-1])),
+}
+
+
+def _max_stable_cases(rng):
+    fixed = np.array([[5.5, 4.5], [4.5, 5.5]])  # eigenvalues 1 and 10, the valley along (1, 1)
+    lo = log_uniform(rng, 0.1, 10)
+    random = [_turned([lo, lo * log_uniform(rng, 2, 1000)], rng),
+              _turned(np.sort(rng.uniform(0.5, 20, 3)), rng)]  # three variables
+    return [(fixed,), *[(A,) for A in random],
+            (np.diag([2.0, 50.0]),),  # not turned: the diagonal holds the eigenvalues
+            (np.array([[3.0, 0.0], [0.0, 3.0]]),),  # a round bowl, κ = 1
+            (_turned([1e-3, 1e3], rng),)]
+
+
+def _matrix_label(A):
+    d = A.shape[0]
+    if np.array_equal(A, np.round(A, 1)):  # a matrix of the statement: short enough to show
+        return f"for A = {A.tolist()}"
+    return f"for a random turned {d}×{d} matrix A"
+
+
+@exercise("max_stable_lr", MAX_STABLE_MISTAKES)
+def _check_max_stable_lr(fn):
+    run_cases(fn, _max_stable_cases(np.random.default_rng()),
+              answer=lambda A: 2.0 / float(_eigenvalues(A)[-1]), read=as_number,
+              label=_matrix_label, mistakes=MAX_STABLE_MISTAKES,
+              pointer=lambda case, out, expected: (
+                  f"{_matrix_label(*case)} your step is too "
+                  f"{'large' if out > expected else 'small'}: run GD just below and just above "
+                  "it and see which run grows."), tol=1e-7)
+    return True, ("the steepest direction decides, however the bowl is turned: it is the same "
+                  "rule as in 1-D, applied to the largest eigenvalue.")

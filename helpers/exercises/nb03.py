@@ -1,15 +1,16 @@
-"""Exercises of notebook 03 (from GD to SGD): a mini-batch gradient, its variance, an epoch.
+"""Exercises of notebook 03 (from GD to SGD): a mini-batch gradient, its variance, SGD itself.
 
 - ``minibatch_gradient``:   the gradient of the mean squared error over the rows ``idx`` only
 - ``minibatch_variance``:   the variance of a mean over B distinct examples out of N
 - ``never_drawn_fraction``: the expected fraction of examples N draws with replacement miss
+- ``minibatch_sgd``:        the whole SGD loop: shuffled epochs of mini-batch steps
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import Mistake, as_array, as_number, exercise, run_cases
+from . import Hint, Mistake, as_array, as_number, call, close, exercise, run_cases
 
 
 def _batch_gradient(X, y, w, idx):
@@ -124,3 +125,118 @@ def _check_never_drawn_fraction(fn):
                   f"for N = {case[0]} the fraction is off; work out N = 2 by hand (four equally "
                   "likely pairs of draws) and compare."))
     return True, "(1 − 1/N)^N: 0.25 for N = 2, about 0.366 for N = 200, tending to 1/e ≈ 0.368."
+
+
+# The probe: with X the identity matrix, example i touches weight i only, and each use of it
+# multiplies w[i] − y[i] by (1 − 2·lr/B). After E epochs that use every example exactly once each,
+# w is the same whatever the order of the examples: a right answer to compare with exactly.
+
+def _probe(y, w0, lr, b, epochs, *, grad_scale=None, num_epochs=None):
+    scale = 2.0 / b if grad_scale is None else grad_scale(b, len(y))
+    uses = epochs if num_epochs is None else num_epochs
+    return y + (w0 - y) * (1 - lr * scale) ** uses
+
+
+SGD_WITH_REPLACEMENT_HINT = (
+    "your result changes with the batches drawn even where every right epoch gives the same "
+    "result: in an epoch each example must be used exactly once (shuffle the indices, then cut "
+    "them into batches), not drawn at random with replacement.")
+SGD_NO_SHUFFLE_HINT = ("your function gives the same w for two different generators rng: "
+                       "shuffle the examples with rng at the start of every epoch.")
+SGD_OWN_RNG_HINT = ("two calls with generators made from the same seed gave different w: draw "
+                    "the random order from the rng passed in (not from np.random or a new "
+                    "generator), so that a run can be repeated.")
+
+MINIBATCH_SGD_MISTAKES = {
+    "sum": Mistake("your steps are batch_size times too long: the batch loss is a mean over the "
+                   "batch, so is its gradient.",
+                   lambda X, y, w0, lr, b, e, rng: _probe(y, w0, lr, b, e,
+                                                         grad_scale=lambda b, n: 2.0)),
+    "divide_by_n": Mistake("your steps are B/N times too short: a mini-batch gradient averages "
+                           "over the batch, not over the whole data set.",
+                           lambda X, y, w0, lr, b, e, rng: _probe(y, w0, lr, b, e,
+                                                                  grad_scale=lambda b, n: 2 / n)),
+    "factor_2": Mistake("your steps are half as long as they should be: differentiate the square "
+                        "again.", lambda X, y, w0, lr, b, e, rng: _probe(
+                            y, w0, lr, b, e, grad_scale=lambda b, n: 1.0 / b)),
+    "one_epoch": Mistake("your function makes one epoch whatever num_epochs says.",
+                         lambda X, y, w0, lr, b, e, rng: _probe(y, w0, lr, b, e, num_epochs=1)),
+    "with_replacement": Mistake(SGD_WITH_REPLACEMENT_HINT, None),
+    "no_shuffle": Mistake(SGD_NO_SHUFFLE_HINT, None),
+    "own_rng": Mistake(SGD_OWN_RNG_HINT, None),
+}
+
+
+def _probe_cases(rng):
+    fixed_y = np.linspace(-1.0, 1.0, 12)
+    cases = [(np.eye(12), fixed_y, np.full(12, 2.0), 0.3, 4, 3)]
+    random = (int(rng.integers(2, 7)), int(rng.integers(2, 6)), int(rng.integers(1, 4)))
+    for b, m, epochs in [random,
+                         (1, int(rng.integers(3, 9)), 2),  # one example per step
+                         (int(rng.integers(3, 9)), 1, 2)]:  # the full batch: GD
+        n = b * m
+        y = rng.standard_normal(n)
+        w0 = y + rng.choice([-1, 1], n) * rng.uniform(0.5, 2.0, n)  # w0[i] ≠ y[i]
+        cases.append((np.eye(n), y, w0, b * float(rng.uniform(0.05, 0.4)), b, epochs))
+    seeds = [0, *rng.integers(2**31, size=len(cases) - 1)]  # the fixed case: a fixed seed
+    return [(*case, np.random.default_rng(int(seed))) for case, seed in zip(cases, seeds)]
+
+
+def _probe_label(X, y, w0, lr, b, epochs, rng):
+    return (f"for {len(X)} examples (X the identity matrix), batch_size = {b}, lr = {lr:.3g}, "
+            f"num_epochs = {epochs}")
+
+
+def _read_w(out, where, case):
+    return as_array(out, (case[0].shape[1],), "w", where)
+
+
+def _regression(rng, n, d):
+    X = rng.standard_normal((n, d))
+    y = X @ (2 * rng.standard_normal(d)) + 0.5 * rng.standard_normal(n)
+    return X, y
+
+
+EXCESS_LOSS_BOUND = 0.05  # SGD's run below ends under 0.011 (300 seeds); the start is near 12
+
+
+@exercise("minibatch_sgd", MINIBATCH_SGD_MISTAKES)
+def _check_minibatch_sgd(fn):
+    rng = np.random.default_rng()
+
+    def probe_pointer(case, out, expected):
+        again = _read_w(call(fn, (*case[:-1], np.random.default_rng(int(rng.integers(2**31)))),
+                             _probe_label(*case) + ":"), _probe_label(*case) + ":", case)
+        if not close(again, out, 1e-12):
+            raise Hint(SGD_WITH_REPLACEMENT_HINT)
+        return (f"{_probe_label(*case)}: your final w is off. Here example i moves w[i] only, so "
+                "you can follow one weight by hand: how many times is each example used?")
+
+    run_cases(fn, _probe_cases(rng), answer=lambda X, y, w0, lr, b, e, r: _probe(y, w0, lr, b, e),
+              read=_read_w, label=_probe_label,
+              mistakes={k: m for k, m in MINIBATCH_SGD_MISTAKES.items() if m.wrong is not None},
+              pointer=probe_pointer)
+
+    X, y = _regression(rng, 40, 3)
+    seed = int(rng.integers(2**31))
+    where = "for 40 random examples, batch_size = 8:"
+    runs = [_read_w(call(fn, (X, y, np.zeros(3), 0.05, 8, 2, np.random.default_rng(s)), where),
+                    where, (X,)) for s in (seed, seed, seed + 1)]
+    if not close(runs[0], runs[1], 1e-12):
+        raise Hint(SGD_OWN_RNG_HINT)
+    if close(runs[0], runs[2], 1e-12):
+        raise Hint(SGD_NO_SHUFFLE_HINT)
+
+    X, y = _regression(rng, 100, 3)
+    where = "for 100 noisy examples, batch_size = 16, lr = 0.05, 10 epochs:"
+    w = _read_w(call(fn, (X, y, np.zeros(3), 0.05, 16, 10,
+                          np.random.default_rng(int(rng.integers(2**31)))), where), where, (X,))
+    w_star = np.linalg.lstsq(X, y, rcond=None)[0]
+    excess = float(np.mean((X @ w - y) ** 2) - np.mean((X @ w_star - y) ** 2))
+    if not excess <= EXCESS_LOSS_BOUND:
+        raise Hint(f"{where} the loss of your final w is {excess:.3g} above the least-squares "
+                   f"minimum, where SGD gets below {EXCESS_LOSS_BOUND}: check the last, smaller "
+                   "batch of each epoch and how w is updated.")
+    return True, ("every example once per epoch, in a new order each time: a second run with the "
+                  "same seed repeats the first, another seed takes another path to the same "
+                  "noise ball.")

@@ -3,13 +3,14 @@
 - ``updates_per_epoch``:       how many updates one epoch of mini-batches makes
 - ``accuracy_from_logits``:    the fraction of rows whose largest score is the true class
 - ``confusion_matrix_counts``: C[i, j] = number of digits of class i predicted as j
+- ``accuracy_in_batches``:     the accuracy of a model on a data set it sees a batch at a time
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import Mistake, as_array, as_number, exercise, run_cases
+from . import Hint, Mistake, as_array, as_number, exercise, run_cases
 
 UPDATES_MISTAKES = {
     "round_down": Mistake("you rounded down: the last, smaller batch is an update too.",
@@ -152,3 +153,92 @@ def _check_confusion_matrix_counts(fn):
               mistakes=CONFUSION_MISTAKES, pointer=_confusion_pointer)
     return True, "true classes down, predictions across; the diagonal holds the correct ones."
 
+
+
+WHOLE_SET_HINT = ("your function gave predict more than batch_size rows at once: pass the rows "
+                  "a batch at a time, so that a large test set never has to go through the "
+                  "network in one piece.")
+
+
+class _Model:
+    """A fixed linear classifier; ``predict`` refuses more than ``batch_size`` rows at once."""
+
+    def __init__(self, W, batch_size):
+        self.W, self.batch_size = W, batch_size
+
+    def predict(self, X_batch):
+        X_batch = np.asarray(X_batch, dtype=float)
+        if X_batch.ndim != 2 or X_batch.shape[1] != self.W.shape[0]:
+            raise Hint(f"predict takes rows of X (an array of shape (rows, {self.W.shape[0]})); "
+                       f"your function gave it an array of shape {X_batch.shape}.")
+        if len(X_batch) > self.batch_size:
+            raise Hint(WHOLE_SET_HINT)
+        return X_batch @ self.W  # logits (rows, k)
+
+
+def _batches(n, b):
+    return [slice(start, start + b) for start in range(0, n, b)]
+
+
+def _batch_hits(predict, X, y, b, keep=None):
+    slices = _batches(len(X), b)
+    if keep is not None:
+        slices = slices[keep]
+    return [np.argmax(predict(X[s]), axis=1) == y[s] for s in slices]
+
+
+def _accuracy_in_batches(predict, X, y, b):
+    return float(np.mean(np.concatenate(_batch_hits(predict, X, y, b))))
+
+
+IN_BATCHES_MISTAKES = {
+    "whole_set": Mistake(WHOLE_SET_HINT, None),
+    "mean_of_means": Mistake("you averaged the accuracies of the batches, but the last batch can "
+                             "be smaller than the others, and then a mean of the means weighs "
+                             "its rows more: every row must count the same.",
+                             lambda p, X, y, b: float(np.mean(
+                                 [np.mean(hits) for hits in _batch_hits(p, X, y, b)]))),
+    "drops_last": Mistake("the rows of the last, smaller batch are missing from yours: when "
+                          "batch_size does not divide the number of rows, one more batch is left.",
+                          lambda p, X, y, b: _accuracy_in_batches(p, X[:len(X) // b * b],
+                                                                  y[:len(X) // b * b], b)),
+    "last_batch_only": Mistake("that is the accuracy of the last batch alone: keep a running "
+                               "total over all the batches.",
+                               lambda p, X, y, b: float(np.mean(
+                                   _batch_hits(p, X, y, b, keep=slice(-1, None))[0]))),
+    "count": Mistake("that is the number of correct rows: return a fraction of the rows.",
+                     lambda p, X, y, b: float(np.sum(np.concatenate(_batch_hits(p, X, y, b))))),
+}
+
+
+def _in_batches_cases(rng):
+    cases = []
+    # fixed: 10 rows of 3 classes in batches of 4 (4, 4 and 2 rows): rows 0–7 are half right,
+    # rows 8 and 9 both right
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0], [1.0, 0.2], [0.3, 1.0], [-1.0, -0.5],
+                  [0.9, 0.1], [0.2, 0.8], [1.0, -0.3], [0.1, 1.2]])
+    W = np.array([[2.0, -1.0, -1.0], [-1.0, 2.0, -1.0]])
+    y = np.array([0, 0, 2, 1, 1, 0, 0, 2, 0, 1])
+    cases.append((X, y, W, 4))
+    for n, b in [(int(rng.integers(20, 200)), int(rng.integers(3, 17))),
+                 (int(rng.integers(2, 10)) * 8, 8),  # batch_size divides n
+                 (int(rng.integers(5, 30)), 1),  # one row at a time
+                 (13, 64),  # one batch holds everything
+                 (1, 3)]:  # a single row
+        d, k = int(rng.integers(2, 8)), int(rng.integers(2, 11))
+        cases.append((rng.standard_normal((n, d)), rng.integers(0, k, n),
+                      rng.standard_normal((d, k)), b))
+    return [(_Model(W, b).predict, X, y, b) for X, y, W, b in cases]
+
+
+@exercise("accuracy_in_batches", IN_BATCHES_MISTAKES)
+def _check_accuracy_in_batches(fn):
+    run_cases(fn, _in_batches_cases(np.random.default_rng()), answer=_accuracy_in_batches,
+              read=as_number, label=lambda p, X, y, b: f"for {len(X)} rows and batch_size = {b}",
+              mistakes={k: m for k, m in IN_BATCHES_MISTAKES.items() if m.wrong is not None},
+              pointer=lambda case, out, expected: (
+                  f"for {len(case[1])} rows and batch_size = {case[3]} the accuracy is off: "
+                  "check which rows each batch holds, and that every row is counted once."))
+    return True, ("the same accuracy as in one pass, with at most batch_size rows in the network "
+                  "at a time; a mean of the batch accuracies would be off whenever the last "
+                  "batch is smaller.")

@@ -3,6 +3,7 @@
 - ``sgd_momentum_step``: one step of SGD with momentum in torch's (and helpers') form
 - ``optimal_momentum``:  β* = ((√κ − 1)/(√κ + 1))² for a quadratic with condition number κ
 - ``adam_step``:         one step of Adam, bias corrections included
+- ``heavy_ball_steps``:  run momentum on a bowl and count the steps to a tolerance (or None)
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import math
 
 import numpy as np
 
-from . import Mistake, as_arrays, as_number, close, exercise, log_uniform, run_cases
+from . import Hint, Mistake, as_arrays, as_number, close, exercise, log_uniform, run_cases
 
 
 def _momentum(p, g, buf, lr, mu):
@@ -170,3 +171,96 @@ def _check_adam_step(fn):
               pointer=_adam_pointer, tol=1e-7)
     return True, ("m, v, then the bias-corrected step lr·m̂/(√v̂ + eps): at t = 1 each weight "
                   "moves by about lr, whatever the size of its gradient.")
+
+
+def _heavy_ball(kappa, lr, mu, tol, max_steps, *, dampened=False, old_buffer=False):
+    """Steps of momentum on ½(x1² + κ·x2²) from (1, 1) until |x_t| ≤ tol; inf if not by max_steps.
+
+    Python floats, one coordinate at a time: a diverging run overflows to inf quietly.
+    """
+    x, buf = [1.0, 1.0], [0.0, 0.0]
+    for t in range(max_steps + 1):
+        if math.hypot(*x) <= tol:
+            return t
+        for i, lam in enumerate((1.0, kappa)):
+            g = lam * x[i]  # ∂f/∂x_i
+            new_buf = mu * buf[i] + ((1 - mu) * g if dampened else g)
+            x[i] -= lr * (buf[i] if old_buffer else new_buf)
+            buf[i] = new_buf
+    return math.inf
+
+
+HEAVY_BALL_MISTAKES = {
+    "no_momentum": Mistake("your counts are those of plain GD: the buffer must carry the past "
+                           "steps from one step to the next, and move x.",
+                           lambda k, lr, mu, tol, n: _heavy_ball(k, lr, 0.0, tol, n)),
+    "dampened": Mistake("your buffer scales the new gradient by (1 − momentum); here the buffer "
+                        "adds the gradient at full size, as in exercise 1.",
+                        lambda *case: _heavy_ball(*case, dampened=True)),
+    "old_buffer": Mistake("x moved with the old buffer: update the buffer first, then move x "
+                          "with it.", lambda *case: _heavy_ball(*case, old_buffer=True)),
+    "one_more": Mistake("one step too many: count the updates, not the points visited (the "
+                        "start is not a step).", lambda *case: _heavy_ball(*case) + 1),
+    "cap_count": Mistake("when the run does not get within tol in max_steps steps, return None, "
+                         "not max_steps: a count would say it got there.",
+                         lambda *case: min(_heavy_ball(*case), case[4])),
+}
+
+
+def _best_pair(kappa):
+    """The heavy-ball lr and momentum that contract ½(x1² + κ·x2²) fastest (λ_min = 1)."""
+    root = math.sqrt(kappa)
+    return 4.0 / (1.0 + root) ** 2, ((root - 1) / (root + 1)) ** 2
+
+
+def _heavy_ball_cases(rng):
+    kappa = log_uniform(rng, 2, 50)
+    mu = float(rng.uniform(0.3, 0.9))
+    random = (kappa, float(rng.uniform(0.3, 0.9)) * 2 * (1 + mu) / kappa, mu, 1e-6, 2000)
+    best = (25.0, *_best_pair(25.0), 1e-6, 2000)
+    return [(10.0, 0.03, 0.5, 1e-6, 2000), random, best,
+            (25.0, 2 / 26, 0.0, 1e-6, 2000),  # momentum 0 is GD, here at its best lr
+            (10.0, 0.1, 0.5, 2.0, 100),  # the start is within tol already
+            (10.0, 0.32, 0.5, 1e-6, 300),  # past 2(1 + momentum)/λ_max: diverges
+            (100.0, 0.0198, 0.0, 1e-6, 50)]  # converges, but not within 50 steps
+
+
+def _heavy_ball_label(kappa, lr, mu, tol, max_steps):
+    return (f"for κ = {kappa:.4g}, lr = {lr:.4g}, momentum = {mu:.3g}, tol = {tol:.2g}, "
+            f"max_steps = {max_steps}")
+
+
+def _read_heavy_ball(out, where, case):
+    if out is None:
+        return math.inf  # None: "never gets there"
+    if isinstance(out, (int, float, np.number)) and not isinstance(out, bool) and np.isposinf(out):
+        raise Hint(f"{where} your function returned inf: return None for a run that never gets "
+                   "within tol, and otherwise the number of steps.")
+    value = as_number(out, where)
+    if value < 0 or value != int(value):
+        raise Hint(f"{where} return a whole number of steps (or None); yours is "
+                   f"{'negative' if value < 0 else 'not a whole number'}.")
+    return value
+
+
+def _heavy_ball_pointer(case, out, expected):
+    where = _heavy_ball_label(*case)
+    if math.isinf(expected):
+        return (f"{where}: the run does not get within tol in max_steps steps, so the answer "
+                "is None; your function returned a count.")
+    if math.isinf(out):
+        return f"{where}: the run does get within tol in time, but your function returned None."
+    return (f"{where}: your count is too {'large' if out > expected else 'small'}; check that "
+            "the buffer starts at 0 and that |x| is the length of the vector (x1, x2).")
+
+
+@exercise("heavy_ball_steps", HEAVY_BALL_MISTAKES)
+def _check_heavy_ball_steps(fn):
+    run_cases(fn, _heavy_ball_cases(np.random.default_rng()), answer=_heavy_ball,
+              read=_read_heavy_ball, label=_heavy_ball_label, mistakes=HEAVY_BALL_MISTAKES,
+              pointer=_heavy_ball_pointer)
+    momentum = _heavy_ball(25.0, *_best_pair(25.0), 1e-6, 2000)
+    plain = _heavy_ball(25.0, 2 / 26, 0.0, 1e-6, 2000)
+    return True, (f"at κ = 25 momentum with its best lr and β* needs {momentum:.0f} steps, plain "
+                  f"GD at its best lr {plain:.0f}: the rate per step improves from "
+                  "(κ − 1)/(κ + 1) to about (√κ − 1)/(√κ + 1).")

@@ -3,6 +3,7 @@
 - ``sgd_noise_scale``:        lr/B · (N − B)/(N − 1), the quantity that sets how often SGD escapes
 - ``fraction_in_deep_basin``: which side of the barrier the final iterates of many runs are on
 - ``escaped_by_step``:        the share of runs that have escaped by each step, from escape steps
+- ``first_escape_step``:      the step at which each recorded path first gets into the deep basin
 """
 
 from __future__ import annotations
@@ -137,3 +138,89 @@ def _check_escaped_by_step(fn):
                   f"for escape steps {case[0].tolist()[:8]}{'…' if len(case[0]) > 8 else ''} "
                   f"the share at t = {int(np.argmax(~np.isclose(out, expected)))} is off."))
     return True, "your curve starts at the share escaped at step 0 and never goes down."
+
+
+def _into_deep(well):
+    return 0.5 * (well.barrier + well.deep_min)  # halfway down from the barrier
+
+
+def _first_escape(paths, well, *, threshold=None, assume_left=False, last=False):
+    """First row t at which each column of paths lies beyond the threshold; −1 if none."""
+    level = _into_deep(well) if threshold is None else threshold(well)
+    deep_left = assume_left or well.deep_min < well.barrier
+    with np.errstate(invalid="ignore"):  # NaN after a divergence: never deep
+        inside = paths < level if deep_left else paths > level
+    if last:
+        t = len(paths) - 1 - np.argmax(inside[::-1], axis=0)
+    else:
+        t = np.argmax(inside, axis=0)
+    return np.where(inside.any(axis=0), t, -1)
+
+
+FIRST_ESCAPE_MISTAKES = {
+    "argmax_never": Mistake("a run that never gets into the deep basin got step 0 from you: "
+                            "np.argmax of a column that is all False is 0. Such runs get −1.",
+                            lambda p, w: np.where(_first_escape(p, w) < 0, 0, _first_escape(p, w))),
+    "barrier": Mistake("you count a run as escaped as soon as it crosses the barrier; it must get "
+                       "halfway down into the deep basin, so that a run that only peeks over the "
+                       "top does not count.",
+                       lambda p, w: _first_escape(p, w, threshold=lambda well: well.barrier)),
+    "assume_left": Mistake("with a negative tilt the deep minimum is on the right: find the deep "
+                           "side from well.deep_min, do not assume it is on the left.",
+                           lambda p, w: _first_escape(p, w, assume_left=True)),
+    "last": Mistake("that is the last step a run spends in the deep basin; a run may hop back "
+                    "out, and the first arrival is asked for.",
+                    lambda p, w: _first_escape(p, w, last=True)),
+    "shifted": Mistake("off by one step: row t of paths is x_t, and row 0 is the start x_0.",
+                       lambda p, w: np.where(_first_escape(p, w) < 0, -1,
+                                             _first_escape(p, w) + 1)),
+}
+
+
+def _walks(rng, num_steps, num_runs, start, step):
+    return start + np.cumsum(np.vstack([np.zeros(num_runs),
+                                        step * rng.standard_normal((num_steps, num_runs))]),
+                             axis=0)
+
+
+def _first_escape_cases(rng):
+    right = DoubleWell(n_samples=8, tilt=0.3)  # deep minimum at −1.04, barrier at 0.075
+    # runs: escapes at 3 and stays; never leaves; peeks over the barrier only; escapes at 2 and
+    # hops back; starts in the deep basin; diverges (NaN) after escaping at 4
+    fixed = np.array([[0.96, 0.96, 0.96, 0.96, -1.0, 0.96],
+                      [0.5, 0.9, 0.3, -0.2, -1.1, 0.2],
+                      [0.1, 1.0, 0.02, -0.6, -0.9, -0.3],
+                      [-0.7, 0.95, -0.1, 0.4, -1.0, -0.4],
+                      [-1.0, 0.9, 0.05, 0.9, -1.05, -0.8],
+                      [-1.1, 1.0, 0.2, 1.0, -1.0, np.nan],
+                      [-0.95, 0.97, 0.5, 0.96, -1.0, np.nan]])
+    tilt = float(rng.uniform(0.1, 1.0) * rng.choice([-1, 1]))
+    well = DoubleWell(n_samples=8, tilt=tilt)
+    walks = _walks(rng, int(rng.integers(20, 80)), int(rng.integers(3, 30)), well.shallow_min, 0.3)
+    walks[int(rng.integers(5, len(walks))):, 0] = np.nan  # a run that diverged
+    left = DoubleWell(n_samples=8, tilt=-0.3)  # the mirror image: the deep minimum on the right
+    return [(fixed, right), (walks, well), (-fixed, left),
+            (np.array([[0.96], [0.5], [0.0]]), right),  # one run, never escapes
+            (_walks(rng, 200, 40, left.shallow_min, 0.25), left)]
+
+
+def _first_escape_read(out, where, case):
+    return as_array(out, (case[0].shape[1],), "the escape steps (one per run)", where)
+
+
+def _first_escape_label(paths, well):
+    return (f"for {paths.shape[1]} paths of {paths.shape[0] - 1} steps with "
+            f"tilt = {well.tilt:.3g}")
+
+
+@exercise("first_escape_step", FIRST_ESCAPE_MISTAKES)
+def _check_first_escape_step(fn):
+    run_cases(fn, _first_escape_cases(np.random.default_rng()), answer=_first_escape,
+              read=_first_escape_read, label=_first_escape_label,
+              mistakes=FIRST_ESCAPE_MISTAKES,
+              pointer=lambda case, out, expected: (
+                  f"{_first_escape_label(*case)} the step of run "
+                  f"{int(np.argmax(~np.isclose(out, expected)))} (counting from 0) is off; "
+                  "print its path next to the halfway point into the deep basin."))
+    return True, ("your escape steps agree with the ones run_sgd records; fed to "
+                  "escaped_by_step they give the escape curves of section 6.")
