@@ -21,9 +21,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validate import check_int, check_lr, check_positive_number
+from .validate import check_choice, check_int, check_lr, check_positive_number
 
 STATUSES = ("converged", "converging", "oscillating", "diverging", "diverged")
+BLOWUP_FACTOR = 5.0  # a loss 5× its reference has blown up (training: the loss of a blind guess)
+
+
+def blew_up(loss, reference, factor=BLOWUP_FACTOR) -> bool:
+    """Did the loss blow up? The one rule of the whole package, for GD, training and the panels.
+
+    True when ``loss`` is NaN or infinite, or larger than ``factor × reference``.
+    reference: a loss > 0 that a healthy run stays below: the loss at the start, or the loss of
+    a blind guess (log(n_classes) for a classifier); factor: 5 unless the caller says otherwise
+    (``run_gd`` uses its ``blowup`` argument, 1e6 by default, since GD's loss may first rise).
+    One comparison, so a training loop can afford it at every step.
+    """
+    return not loss <= factor * reference  # "not <=" is also True for NaN
 
 
 @dataclass
@@ -59,6 +72,7 @@ def run_gd(objective, x0, lr, num_steps, *, tol: float = 1e-10, blowup: float = 
     Returns a ``Trajectory`` with iterates of shape (T+1, *x0.shape).
     """
     lr = check_lr(lr)
+    _check_objective(objective)
 
     def gd_step(x):
         return x - lr * objective.grad(x)
@@ -84,14 +98,16 @@ def minimize(
     hyperparameters (``momentum=0.9``, ``betas=(0.9, 0.999)``, ...).
     Returns a ``Trajectory``.
     """
+    from .optim import OPTIMIZERS, make_optimizer  # here: gd.py stands alone for notebook 01
+
+    optimizer = check_choice("optimizer", optimizer, ("gd", *OPTIMIZERS))
     if optimizer == "gd":
         if hyper:
             raise ValueError(f"optimizer 'gd' takes no hyperparameters; got {sorted(hyper)}")
         return run_gd(objective, x0, lr, num_steps, tol=tol, blowup=blowup)
-    from .optim import make_optimizer  # here, so that gd.py stands on its own for notebook 01
-
     lr = check_lr(lr)
-    x = np.array(x0, dtype=float)  # the optimizer updates this array in place
+    _check_objective(objective)
+    x = _check_x0(objective, x0)  # the optimizer updates this array in place
     g = np.zeros_like(x)
     opt = make_optimizer(optimizer, [(x, g)], lr=lr, **hyper)
 
@@ -107,13 +123,12 @@ def _iterate(objective, x0, step, num_steps, *, tol, blowup, lr):
     """Apply ``step`` up to ``num_steps`` times, stopping early if the loss blows up."""
     num_steps = check_int("num_steps", num_steps, low=0)
     tol = check_positive_number("tol", tol)
-    x = np.array(x0, dtype=float)
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"x0 must be finite; got {x0!r}")
+    blowup = check_positive_number("blowup", blowup)
+    x = _check_x0(objective, x0)
     f_min = getattr(objective, "f_min", 0.0)
-    xs, losses = [x.copy()], [float(objective.f(x))]
+    xs, losses = [x.copy()], [_first_loss(objective, x, x0)]
     gap0 = losses[0] - f_min
-    limit = blowup * max(gap0, 1.0)
+    reference = max(gap0, 1.0)
     diverged_at = converged_at = None
     if gap0 <= tol:
         converged_at = 0
@@ -122,7 +137,7 @@ def _iterate(objective, x0, step, num_steps, *, tol, blowup, lr):
         for t in range(1, num_steps + 1):
             x = step(x)
             loss = float(objective.f(x))
-            if not (np.all(np.isfinite(x)) and np.isfinite(loss)) or loss - f_min > limit:
+            if not np.all(np.isfinite(x)) or blew_up(loss - f_min, reference, blowup):
                 diverged_at = t
                 break
             xs.append(np.array(x, dtype=float))
@@ -142,6 +157,40 @@ def _iterate(objective, x0, step, num_steps, *, tol, blowup, lr):
         return Trajectory(xs, losses, "converged", message, None, converged_at)
     status, message = _verdict(losses - f_min, diverged_at, converged_at, tol, blowup, lr)
     return Trajectory(xs, losses, status, message, diverged_at, converged_at)
+
+
+def _check_objective(objective) -> None:
+    """objective must have f(x) and grad(x), like the classes of helpers.objectives."""
+    if not (callable(getattr(objective, "f", None)) and callable(getattr(objective, "grad", None))):
+        raise TypeError(f"objective must have f(x) and grad(x) methods (e.g. Parabola()); "
+                        f"got {objective!r} ({type(objective).__name__})")
+
+
+def _check_x0(objective, x0) -> np.ndarray:
+    """x0 as a float array: finite, and a point of the objective's space ((2,) for a 2-D one)."""
+    try:
+        x = np.array(x0, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"x0 must be a number or an array of numbers; got {x0!r}") from None
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"x0 must be finite; got {x0!r}")
+    dim = getattr(objective, "dim", None)
+    if dim is None and hasattr(objective, "n_features"):
+        dim = objective.n_features
+    if dim is not None and x.shape != (dim,):
+        raise ValueError(f"x0 must have shape ({dim},) for {objective!r}; got {x0!r} "
+                         f"(shape {x.shape})")
+    return x
+
+
+def _first_loss(objective, x, x0) -> float:
+    """f(x0), or a ValueError when x0 is so far out that f(x0) overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = float(objective.f(x))
+    if not np.isfinite(loss):
+        raise ValueError(f"x0 is too far out: f(x0) = {loss} is not a finite number; got "
+                         f"x0={x0!r}")
+    return loss
 
 
 def _at_stationary_point(objective, x, tol) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from helpers.layers import Layer
-from helpers.validate import check_array, check_positive_number
+from helpers.validate import check_array, check_positive_number, check_seed
 
 
 def numerical_grad(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -30,18 +30,28 @@ def numerical_grad(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
             f"{type(x).__name__} {getattr(x, 'dtype', '')}".rstrip()
         )
     eps = check_positive_number("eps", eps)
+    check_array("x", x)  # finite: a NaN in x would make every difference NaN
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         old = x[i]
         try:
             x[i] = old + eps
-            f_plus = float(f(x))
+            f_plus = _number(f(x))
             x[i] = old - eps
-            f_minus = float(f(x))
+            f_minus = _number(f(x))
         finally:
             x[i] = old
         grad[i] = (f_plus - f_minus) / (2 * eps)  # df/dx_i ~ (f(x + eps) - f(x - eps)) / 2eps
     return grad
+
+
+def _number(value) -> float:
+    """What f returned, as a float; f must return one number."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"f must return a number (a scalar loss); it returned "
+                        f"{type(value).__name__} {np.shape(value)}") from None
 
 
 def relative_error(a, b) -> float:
@@ -50,8 +60,8 @@ def relative_error(a, b) -> float:
     The 2-norm over all entries; 0 when a and b are both all zeros. Below about 1e-7 in
     float64 means a backward pass agrees with central differences.
     """
-    a = check_array("a", a, finite=False).astype(float)
-    b = check_array("b", b, finite=False).astype(float)
+    a = check_array("a", a).astype(float)  # a NaN (a broken backward pass) is named here
+    b = check_array("b", b).astype(float)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}")
     scale = max(np.linalg.norm(a) + np.linalg.norm(b), np.finfo(float).tiny)
@@ -79,8 +89,12 @@ def check_layer_grads(model, X, y=None, loss_fn=None, *, eps: float = 1e-6,
                 f"model parameter {name!r} is {param.dtype}; build the model with "
                 "dtype=np.float64 for a gradient check"
             )
+    if loss_fn is not None and not (hasattr(loss_fn, "forward") and hasattr(loss_fn, "backward")):
+        raise TypeError(f"loss_fn must be a loss such as MSELoss() or None; got {loss_fn!r}")
     if loss_fn is not None and y is None:
         raise ValueError("y must be given when loss_fn is given")
+    eps = check_positive_number("eps", eps)
+    seed = check_seed(seed)
     X = X.copy()  # perturbed in place below
     Y = model.forward(X)
     R = np.random.default_rng(seed).standard_normal(np.shape(Y))

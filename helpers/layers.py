@@ -99,6 +99,8 @@ class Linear(Layer):
             Y = X @ self.params["W"]  # Y = X W ...
         except ValueError:  # numpy's message for a shape mismatch is hard to read
             raise ValueError(self._shape_message(X)) from None
+        except TypeError:
+            raise _not_an_array(self, X) from None
         Y += self.params["b"]  # ... + b, added to every row
         return Y
 
@@ -114,8 +116,16 @@ class Linear(Layer):
         """
         # dW = X^T dY (for one example an outer product, which np.matmul computes about 5x
         # more slowly than np.dot; for larger batches np.matmul is the faster of the two)
-        matmul = np.dot if len(dY) == 1 else np.matmul
-        matmul(self.X.T, dY, out=self.grads["W"])
+        if self.X is None:
+            raise _backward_first(self)
+        try:
+            matmul = np.dot if len(dY) == 1 else np.matmul
+            matmul(self.X.T, dY, out=self.grads["W"])
+        except (ValueError, TypeError):  # numpy's message for a shape mismatch is hard to read
+            raise ValueError(
+                f"dY must have shape {(len(self.X), self.n_out)} (n_examples, n_out) for "
+                f"{self!r} after forward on X.shape={self.X.shape}; got dY.shape={np.shape(dY)}"
+            ) from None
         dY.sum(axis=0, out=self.grads["b"])  # db = sum of dY over the examples
         if input_grad:
             return dY @ self.params["W"].T  # dX = dY W^T
@@ -128,13 +138,20 @@ class Linear(Layer):
 class ReLU(Layer):
     """Y = max(X, 0), elementwise; dY/dX is 1 where X > 0 and 0 elsewhere."""
 
+    mask = None  # set by forward
+
     def forward(self, X: np.ndarray) -> np.ndarray:
         """X (B, n) -> Y (B, n)."""
-        self.mask = X > 0  # 1[X > 0], the local derivative, kept for backward
+        try:
+            self.mask = X > 0  # 1[X > 0], the local derivative, kept for backward
+        except TypeError:
+            raise _not_an_array(self, X) from None
         return np.maximum(X, 0)
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
         """dY (B, n) -> dX (B, n)."""
+        if self.mask is None:
+            raise _backward_first(self)
         # dX = dY * 1[X > 0]; a product, because np.where is ~10x slower on a random mask
         return dY * self.mask
 
@@ -142,32 +159,58 @@ class ReLU(Layer):
 class Sigmoid(Layer):
     """Y = 1 / (1 + exp(-X)), elementwise; dY/dX = Y (1 - Y)."""
 
+    Y = None  # set by forward
+
     def forward(self, X: np.ndarray) -> np.ndarray:
         """X (B, n) -> Y (B, n), finite and silent for any X."""
         # for x < -88 (float32) e^-x overflows to inf and 1 / (1 + inf) = 0: the right limit
-        with np.errstate(over="ignore"):
-            self.Y = 1 / (1 + np.exp(-X))
+        try:
+            with np.errstate(over="ignore"):
+                self.Y = 1 / (1 + np.exp(-X))
+        except TypeError:
+            raise _not_an_array(self, X) from None
         return self.Y
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
         """dY (B, n) -> dX (B, n)."""
+        if self.Y is None:
+            raise _backward_first(self)
         return dY * self.Y * (1 - self.Y)  # dX = dY * s (1 - s)
 
 
 class Tanh(Layer):
     """Y = tanh(X), elementwise; dY/dX = 1 - Y^2."""
 
+    Y = None  # set by forward
+
     def forward(self, X: np.ndarray) -> np.ndarray:
         """X (B, n) -> Y (B, n)."""
-        self.Y = np.tanh(X)
+        try:
+            self.Y = np.tanh(X)
+        except TypeError:
+            raise _not_an_array(self, X) from None
         return self.Y
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
         """dY (B, n) -> dX (B, n)."""
+        if self.Y is None:
+            raise _backward_first(self)
         return dY * (1 - self.Y * self.Y)  # dX = dY * (1 - tanh^2)
 
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
+
+
+def _not_an_array(layer, X) -> TypeError:
+    """The error for an X that is not an array of numbers."""
+    return TypeError(f"X must be a numpy array of numbers for {layer!r}; got "
+                     f"{type(X).__name__} {getattr(X, 'dtype', '')}".rstrip())
+
+
+def _backward_first(layer) -> RuntimeError:
+    """The error for backward(dY) called before any forward(X)."""
+    return RuntimeError(f"{layer!r}: call forward(X) before backward(dY); backward needs "
+                        "what the forward pass keeps")
 
 
 class Sequential(Layer):

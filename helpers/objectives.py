@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import check_array, check_int, check_positive_number
+from .validate import check_array, check_int, check_number, check_positive_number, check_seed
+
+# F'(x) = 4x³ − 4x + tilt has three real roots (two wells and a barrier) while |tilt| is below
+# the height of 4x − 4x³ at its maximum x = 1/√3, that is 8/(3√3) ≈ 1.54; beyond, the wells merge.
+MAX_TILT = 8 / (3 * np.sqrt(3))
 
 
 class Parabola:
@@ -55,12 +59,13 @@ class QuadraticBowl:
             raise ValueError(f"kappa must be >= 1 (lam_max / lam_min); got {kappa!r}")
         self.lam_min = check_positive_number("lam_min", lam_min)
         self.lam_max = self.kappa * self.lam_min
-        self.angle_deg = float(angle_deg)
+        self.angle_deg = check_number("angle_deg", angle_deg)
         theta = np.deg2rad(self.angle_deg)
         Q = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
         # A = Q diag(λ_min, λ_max) Qᵀ: the valley floor runs along Q's first column
         self.A = Q @ np.diag([self.lam_min, self.lam_max]) @ Q.T
         self.eigenvalues = (self.lam_min, self.lam_max)
+        self.dim = 2  # points are (x1, x2)
         self.x_min = np.zeros(2)
         self.f_min = 0.0
 
@@ -92,8 +97,9 @@ class Rosenbrock:
     """f(x, y) = (a − x)² + b·(y − x²)²: a curved, flat-bottomed valley; minimum 0 at (a, a²)."""
 
     def __init__(self, a: float = 1.0, b: float = 100.0):
-        self.a = float(a)
+        self.a = check_number("a", a)
         self.b = check_positive_number("b", b)
+        self.dim = 2  # points are (x, y)
         self.x_min = np.array([self.a, self.a**2])
         self.f_min = 0.0
 
@@ -124,9 +130,12 @@ class DoubleWell:
 
     def __init__(self, n_samples: int = 200, tilt: float = 0.3, noise: float = 1.0, seed: int = 0):
         self.n_samples = check_int("n_samples", n_samples, low=2)
-        self.tilt = float(tilt)
+        self.tilt = check_number("tilt", tilt)
+        if abs(self.tilt) >= MAX_TILT:
+            raise ValueError(f"tilt must lie strictly between -{MAX_TILT:.4f} and {MAX_TILT:.4f} "
+                             f"(8/(3√3): beyond it the two wells merge into one); got {tilt!r}")
         self.noise = check_positive_number("noise", noise, allow_zero=True)
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_seed(seed))
         c = rng.standard_normal(self.n_samples)
         c -= c.mean()
         c *= self.noise / max(c.std(), 1e-12)  # std exactly `noise`, mean exactly 0
@@ -178,6 +187,9 @@ class LeastSquares:
                 f"X and y must have the same number of rows; got X.shape={self.X.shape}, "
                 f"y.shape={self.y.shape}"
             )
+        if len(self.X) == 0 or self.X.shape[1] == 0:
+            raise ValueError(f"X must have at least one row (example) and one column (feature); "
+                             f"got X.shape={self.X.shape}")
         self.n_examples, self.n_features = self.X.shape
         self.w_min = np.linalg.lstsq(self.X, self.y, rcond=None)[0]
         self.x_min = self.w_min
@@ -217,7 +229,7 @@ def make_regression(n: int = 200, d: int = 2, noise: float = 0.5, seed: int = 0)
     n = check_int("n", n, low=1)
     d = check_int("d", d, low=1)
     noise = check_positive_number("noise", noise, allow_zero=True)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     w_true = rng.uniform(-2, 2, size=d)
     X = rng.standard_normal((n, d))
     y = X @ w_true + noise * rng.standard_normal(n)

@@ -147,14 +147,14 @@ class RMSProp(Optimizer):
         v = alpha * v + (1 - alpha) * g^2
         p = p - lr * g / (sqrt(v) + eps)                    when momentum = 0
         buf = momentum * buf + g / (sqrt(v) + eps); p = p - lr * buf   otherwise
-    lr > 0; alpha in [0, 1); eps >= 0; weight_decay >= 0; momentum in [0, 1).
+    lr > 0; alpha in [0, 1); eps > 0; weight_decay >= 0; momentum in [0, 1).
     """
 
     def __init__(self, params, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0):
         super().__init__(params, lr)
         self.alpha = check_fraction("alpha", alpha)
-        self.eps = check_positive_number("eps", eps, allow_zero=True)
+        self.eps = _check_eps(eps)
         self.weight_decay = check_positive_number("weight_decay", weight_decay, allow_zero=True)
         self.momentum = check_fraction("momentum", momentum)
 
@@ -190,7 +190,7 @@ class Adam(Optimizer):
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g^2
         p = p - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
-    lr > 0; betas: two numbers in [0, 1); eps >= 0; weight_decay >= 0.
+    lr > 0; betas: two numbers in [0, 1); eps > 0; weight_decay >= 0.
     """
 
     def __init__(self, params, lr: float = 0.001, betas=(0.9, 0.999), eps: float = 1e-8,
@@ -200,7 +200,7 @@ class Adam(Optimizer):
             raise TypeError(f"betas must be a pair (beta1, beta2), e.g. (0.9, 0.999); "
                             f"got {betas!r}")
         self.betas = (check_fraction("betas[0]", betas[0]), check_fraction("betas[1]", betas[1]))
-        self.eps = check_positive_number("eps", eps, allow_zero=True)
+        self.eps = _check_eps(eps)
         self.weight_decay = check_positive_number("weight_decay", weight_decay, allow_zero=True)
 
     def step(self) -> None:
@@ -225,6 +225,15 @@ class Adam(Optimizer):
     def hyperparameters(self) -> dict:
         return {"lr": self.lr, "betas": self.betas, "eps": self.eps,
                 "weight_decay": self.weight_decay}
+
+
+def _check_eps(eps) -> float:
+    """eps > 0: where a gradient is exactly 0, g / (sqrt(v) + eps) would be 0/0 = NaN with eps = 0
+    (torch allows eps = 0; here it is refused, so that a NaN is never blamed on the lr)."""
+    if isinstance(eps, (int, float)) and not isinstance(eps, bool) and eps == 0:
+        raise ValueError("eps must be a positive finite number (with eps = 0, a zero gradient "
+                         f"makes the step 0/0 = NaN); got {eps!r}")
+    return check_positive_number("eps", eps)
 
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")

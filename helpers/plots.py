@@ -15,6 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import ticker
 
+from .validate import check_array, check_callable, check_int, check_number, check_positive_number
+
 # Okabe & Ito (2008), "Color Universal Design": black first, then the seven colours.
 PALETTE = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"]
 
@@ -57,14 +59,37 @@ def _axes(ax, figsize=(6.0, 4.0)):
     return ax
 
 
+def _check_range(name: str, pair) -> tuple[float, float]:
+    """(low, high): two finite numbers, low < high (an axis range)."""
+    if isinstance(pair, (str, bytes)) or not np.iterable(pair) or len(pair) != 2:
+        raise TypeError(f"{name} must be a pair (low, high); got {pair!r}")
+    low, high = check_number(f"{name}[0]", pair[0]), check_number(f"{name}[1]", pair[1])
+    if not low < high:
+        raise ValueError(f"{name} must have low < high; got {pair!r}")
+    return low, high
+
+
+def _check_points(name: str, xs, dim: int | None = None) -> np.ndarray:
+    """At least one finite point: shape (T+1,) or, with ``dim``, (T+1, dim)."""
+    xs = check_array(name, xs, ndim=None if dim is None else 2).astype(float)
+    if dim is not None and xs.shape[1] != dim:
+        raise ValueError(f"{name} must have shape (n_points, {dim}); got shape {xs.shape}")
+    if xs.size == 0:
+        raise ValueError(f"{name} must hold at least one point; got shape {xs.shape}")
+    return xs
+
+
 def plot_curve_path(f, xs, ax=None, *, x_range=None, color=None, label=None, num=400):
     """A 1-D function with the GD iterates on it: dots at (x_t, f(x_t)) joined in order.
 
     f: callable, vectorised over x. xs: (T+1,) iterates.
     x_range: (low, high) of the curve; by default it covers the iterates with a margin.
     """
+    check_callable("f", f, "a function f(x)")
+    xs = _check_points("xs", xs).ravel()
+    x_range = None if x_range is None else _check_range("x_range", x_range)
+    num = check_int("num", num, low=2)
     ax = _axes(ax)
-    xs = np.asarray(xs, dtype=float).ravel()
     if x_range is None:
         reach = max(np.max(np.abs(xs)), 1.0) * 1.15
         x_range = (-reach, reach)
@@ -82,6 +107,12 @@ def plot_curve_path(f, xs, ax=None, *, x_range=None, color=None, label=None, num
 
 def plot_contours(objective, ax=None, *, xlim=(-2.0, 2.0), ylim=(-2.0, 2.0), levels=20, num=200):
     """Contour lines of a 2-D objective on the box xlim × ylim, log-spaced so valleys show."""
+    if getattr(objective, "dim", None) != 2 or not callable(getattr(objective, "f", None)):
+        raise TypeError(f"objective must be a 2-D objective such as QuadraticBowl() or "
+                        f"Rosenbrock(); got {objective!r}")
+    xlim, ylim = _check_range("xlim", xlim), _check_range("ylim", ylim)
+    levels = check_int("levels", levels, low=2)
+    num = check_int("num", num, low=2)
     ax = _axes(ax, figsize=(5.0, 5.0))
     u, v = np.meshgrid(np.linspace(*xlim, num), np.linspace(*ylim, num))
     z = objective.f(np.stack([u, v], axis=-1))
@@ -102,8 +133,8 @@ def plot_contours(objective, ax=None, *, xlim=(-2.0, 2.0), ylim=(-2.0, 2.0), lev
 
 def plot_path(xs, ax=None, *, color=None, label=None, marker="o"):
     """A path of 2-D iterates: xs (T+1, 2), drawn as joined dots with the start marked."""
+    xs = _check_points("xs", xs, dim=2)
     ax = _axes(ax, figsize=(5.0, 5.0))
-    xs = np.asarray(xs, dtype=float)
     color = color or COLORS["gd"]
     ax.plot(xs[:, 0], xs[:, 1], "-", marker=marker, ms=3, lw=1, color=color, label=label)
     ax.plot(xs[0, 0], xs[0, 1], "s", color=color, ms=7)
@@ -112,6 +143,11 @@ def plot_path(xs, ax=None, *, color=None, label=None, marker="o"):
 
 def plot_loss_curves(curves, ax=None, *, logy=True, xlabel="step", ylabel="loss"):
     """Several loss curves on one axes. curves: {label: (x, y)} or {label: y} (x = 0, 1, ...)."""
+    if not isinstance(curves, dict):
+        raise TypeError(f"curves must be a dict {{label: losses}}; got {type(curves).__name__}")
+    for label, curve in curves.items():
+        for part in curve if isinstance(curve, tuple) else (curve,):
+            check_array(f"curves[{label!r}]", part, ndim=1, finite=False)
     ax = _axes(ax)
     for i, (label, curve) in enumerate(curves.items()):
         x, y = curve if isinstance(curve, tuple) else (np.arange(len(curve)), curve)
@@ -132,8 +168,16 @@ def show_digits(images, labels=None, ax=None, *, predictions=None, ncols=10, cma
     images: (n, 784) or (n, 28, 28) values in [0, 1]. labels, predictions: (n,) ints or None.
     A wrong prediction is written in the 'sgd' colour, as "pred (true)".
     """
-    images = np.asarray(images, dtype=float).reshape(len(images), 28, 28)
+    images = check_array("images", images)
+    if len(images) == 0 or images[0].size != 784:
+        raise ValueError(f"images must have shape (n, 784) or (n, 28, 28) with n >= 1; got shape "
+                         f"{images.shape}")
+    images = images.astype(float).reshape(len(images), 28, 28)
     n = len(images)
+    ncols = check_int("ncols", ncols, low=1)
+    for name, values in (("labels", labels), ("predictions", predictions)):
+        if values is not None and (isinstance(values, str) or np.shape(values) != (n,)):
+            raise ValueError(f"{name} must hold one class per image, shape ({n},); got {values!r}")
     nrows = int(np.ceil(n / ncols))
     ax = _axes(ax, figsize=(ncols * 0.8, nrows * 0.95))
     pad = 2
@@ -168,6 +212,8 @@ def plain_log_ticks(axis, *, minor_ticks: bool = True) -> None:
     slider panel tens of milliseconds slower. ``minor_ticks=False`` also drops the unlabelled
     minor ticks (fewer artists to draw).
     """
+    if not hasattr(axis, "set_major_locator"):
+        raise TypeError(f"axis must be a matplotlib axis such as ax.yaxis; got {axis!r}")
     axis.set_major_locator(ticker.LogLocator(base=10, numticks=8))
     axis.set_major_formatter(ticker.FuncFormatter(_power_of_ten))
     if minor_ticks:
@@ -176,8 +222,26 @@ def plain_log_ticks(axis, *, minor_ticks: bool = True) -> None:
         axis.set_minor_locator(ticker.NullLocator())
 
 
+def lr_strip(ax, xlim):
+    """Turn ``ax`` into a strip along a learning-rate slider's range (log scale); return the
+    marker of the current lr, animated (a panel moves it with ``set_data([lr, lr], [0, 1])``)."""
+    ax.set_xscale("log")
+    plain_log_ticks(ax.xaxis, minor_ticks=False)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(0, 1)
+    ax.set_yticks([])
+    ax.grid(False)
+    ax.set_xlabel("learning rate lr (log scale, the slider's range)")
+    (lr_now,) = ax.plot([], [], "v-", color="#000000", lw=2.5, ms=8, markevery=[1],
+                        label="current lr", animated=True)
+    return lr_now
+
+
 def figure_png(fig, dpi=None) -> bytes:
     """Render a figure to PNG bytes (what a panel shows; what the benchmarks time)."""
+    if not hasattr(fig, "savefig"):
+        raise TypeError(f"fig must be a matplotlib Figure; got {type(fig).__name__}")
+    dpi = None if dpi is None else check_positive_number("dpi", dpi)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi or fig.dpi)
     return buffer.getvalue()

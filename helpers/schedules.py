@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from helpers.validate import check_fraction, check_int, check_positive_number
+from helpers.validate import check_fraction, check_int, check_lr, check_positive_number
 
 
 class Schedule:
@@ -27,7 +27,7 @@ class Schedule:
                 f"got {type(optimizer).__name__}"
             )
         self.optimizer = optimizer
-        self.base_lr = float(optimizer.lr)
+        self.base_lr = check_lr(optimizer.lr, "optimizer.lr")
         self.t = 0
 
     def _start(self) -> None:
@@ -68,7 +68,7 @@ class StepLR(Schedule):
         self._start()
 
     def _lr(self, t: int) -> float:
-        return self.base_lr * self.gamma ** (t // self.step_size)
+        return _decayed(self.base_lr, self.gamma, t // self.step_size, t)
 
     def _hyper(self) -> dict:
         return {"step_size": self.step_size, "gamma": self.gamma}
@@ -83,10 +83,23 @@ class ExponentialLR(Schedule):
         self._start()
 
     def _lr(self, t: int) -> float:
-        return self.base_lr * self.gamma**t
+        return _decayed(self.base_lr, self.gamma, t, t)
 
     def _hyper(self) -> dict:
         return {"gamma": self.gamma}
+
+
+def _decayed(base_lr: float, gamma: float, k: int, t: int) -> float:
+    """base_lr * gamma^k, or a ValueError when gamma > 1 has pushed it past the largest float."""
+    try:
+        lr = base_lr * gamma**k
+    except OverflowError:
+        lr = math.inf
+    if not math.isfinite(lr):
+        raise ValueError(f"the learning rate lr * gamma^{k} is too large for a float at step "
+                         f"t={t} (gamma={gamma!r} > 1 makes it grow without bound); use "
+                         "gamma <= 1 or fewer steps")
+    return lr
 
 
 def _cosine(t: int, T_max: int, lr_max: float, lr_min: float) -> float:

@@ -1,10 +1,11 @@
 """The training loop: minibatches, forward, loss, backward, optimizer step; and evaluation.
 
 ``train`` returns a ``History`` of the loss at every update step and of loss and accuracy at
-every epoch end, for plotting. It stops cleanly, with a message, when the loss stops being a
-finite number (too large a learning rate), and never lets numpy's overflow warnings out.
-The loop is kept lean (no checks or conversions inside it) so that it runs about as fast as a
-hand-written numpy loop, even with batch_size=1.
+every epoch end, for plotting. It stops cleanly, with a message, when the loss blows up (too
+large a learning rate; the rule is ``helpers.gd.blew_up``), and never lets numpy's overflow
+warnings out. The loop is kept lean (one comparison per step for the blow-up, no other checks
+or conversions inside it) so that it runs about as fast as a hand-written numpy loop, even with
+batch_size=1.
 """
 
 from __future__ import annotations
@@ -17,11 +18,18 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from helpers.batches import as_rng, minibatches
+from helpers.gd import BLOWUP_FACTOR, blew_up
 from helpers.layers import Layer, Linear, Sequential
 from helpers.losses import MSELoss, SoftmaxCrossEntropy
 from helpers.optim import Optimizer
 from helpers.schedules import Schedule
-from helpers.validate import check_array, check_batch_size, check_int, check_same_length
+from helpers.validate import (
+    check_array,
+    check_batch_size,
+    check_int,
+    check_labels,
+    check_same_length,
+)
 
 
 @dataclass
@@ -33,7 +41,9 @@ class History:
     the weights were changing, as Keras reports them), test_loss and test_acc (after the
     epoch, if test data were given), wall_time (seconds since the start, evaluation included).
     epoch_acc and test_acc are NaN when the labels are not classes (e.g. MSELoss).
-    status: "ok" or "diverged"; message: one sentence for the learner.
+    status: "ok", "blew_up" (the loss, averaged over BLOWUP_WINDOW examples, grew past
+    BLOWUP_FACTOR times its reference: see ``helpers.gd.blew_up``) or "diverged" (the loss
+    became NaN or inf); message: one sentence for the learner.
     """
 
     step_loss: list[float] = field(default_factory=list)
@@ -66,7 +76,11 @@ def train(model, loss_fn, optimizer, X, y, *, batch_size: int = 64, num_epochs: 
     a tqdm bar (TQDM_DISABLE=1 also hides it). schedule: optional Schedule, stepped after
     every update step.
     """
+    if optimizer is None:
+        raise TypeError("optimizer must be an Optimizer (e.g. SGD(model.parameters(), lr=0.1)); "
+                        "got None")
     X, y, X_test, y_test = _check_train_args(model, loss_fn, optimizer, X, y, X_test, y_test)
+    _check_optimizer_holds_model(optimizer, model)
     batch_size = check_batch_size(batch_size, len(X))
     num_epochs = check_int("num_epochs", num_epochs, low=1)
     log_every = check_int("log_every", log_every, low=1)
@@ -77,6 +91,12 @@ def train(model, loss_fn, optimizer, X, y, *, batch_size: int = 64, num_epochs: 
     rng = as_rng(seed, "seed")
     is_classification = isinstance(loss_fn, SoftmaxCrossEntropy)
     backward = _backward_without_input_grad(model)
+    # Blow-up: one comparison per step against `limit`; only when a step's loss passes it is the
+    # mean over the last `window` steps (>= BLOWUP_WINDOW examples) judged, so that one badly
+    # classified example at batch size 1 does not stop a healthy run. The limit is set at the
+    # first step (-inf lets that step in), from its loss: the untrained model's.
+    reference, limit = math.nan, -math.inf
+    window = math.ceil(BLOWUP_WINDOW / batch_size)
 
     history = History()
     steps_per_epoch = math.ceil(len(X) / batch_size)
@@ -93,10 +113,13 @@ def train(model, loss_fn, optimizer, X, y, *, batch_size: int = 64, num_epochs: 
                 X_batch, y_batch = X[idx], y[idx]
                 y_hat = model.forward(X_batch)
                 loss = loss_fn.forward(y_hat, y_batch)
-                if not math.isfinite(loss):
-                    _diverged(history, loss, step + 1, epoch, optimizer.lr)
-                    _call(callbacks, history)  # lets a live plot show the message
-                    return history
+                if not loss <= limit:
+                    if step == 0:
+                        reference = _reference_loss(loss, y_hat, loss_fn, y)
+                        limit = BLOWUP_FACTOR * reference
+                    if _stop(history, loss, reference, window, step + 1, epoch, optimizer.lr):
+                        _call(callbacks, history)  # lets a live plot show the message
+                        return history
                 backward(loss_fn.backward())
                 optimizer.step()
                 if schedule is not None:
@@ -135,13 +158,57 @@ def train(model, loss_fn, optimizer, X, y, *, batch_size: int = 64, num_epochs: 
     return history
 
 
-def _diverged(history: History, loss: float, step: int, epoch: int, lr: float) -> None:
-    history.status = "diverged"
+BLOWUP_WINDOW = 64  # the blow-up is judged on the loss averaged over this many examples
+
+
+def _stop(history: History, loss: float, reference: float, window: int, step: int, epoch: int,
+          lr: float) -> bool:
+    """Whether a step whose loss passed the blow-up limit ends the run (status and message set).
+
+    NaN or inf stops at once ("diverged"); a finite loss stops the run ("blew_up") when the
+    mean over the last ``window`` steps, this one included, has blown up too.
+    """
+    lr_text = (f"The learning rate {float(f'{lr:.6g}')!r} is too large for this model; "
+               "try a smaller one.")
+    if not math.isfinite(loss) and step == 1:  # before any update: not the learning rate
+        history.status = "diverged"
+        history.message = (f"Training stopped at step 1: the loss of the untrained model is {loss}"
+                           ". Its weights hold NaN or inf (after a run that diverged?): build the "
+                           "model again.")
+        return True
+    if not math.isfinite(loss):
+        history.status = "diverged"
+        history.message = (f"Training stopped at step {step} (epoch {epoch}): the loss became "
+                           f"{loss}. {lr_text}")
+        return True
+    if step < window:
+        return False
+    recent = history.step_loss[len(history.step_loss) - window + 1:] + [loss]
+    mean = sum(recent) / window
+    if not blew_up(mean, reference):
+        return False
+    history.status = "blew_up"
     history.message = (
-        f"Training stopped at step {step} (epoch {epoch}): the loss became {loss}. "
-        f"The learning rate {float(f'{lr:.6g}')!r} is too large for this model; "
-        "try a smaller one."
+        f"Training stopped at step {step} (epoch {epoch}): the loss blew up, from about "
+        f"{reference:.3g} to {mean:.3g} (mean of the last {_plural(window, 'step')}), more than "
+        f"{BLOWUP_FACTOR:g}× the loss at the start. {lr_text}"
     )
+    return True
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _reference_loss(first_loss: float, y_hat, loss_fn, y) -> float:
+    """The loss a healthy run stays near: the larger of the first step's loss (the untrained
+    model's) and a blind guess's (log(n_classes) for classes, mean(y²) for targets)."""
+    if isinstance(loss_fn, SoftmaxCrossEntropy):
+        guess = math.log(max(2, np.shape(y_hat)[-1]))  # uniform probabilities over the classes
+    else:
+        guess = float(np.mean(np.square(y, dtype=float))) if y.dtype.kind in "iuf" else 0.0
+    values = [v for v in (first_loss, guess) if math.isfinite(v)]
+    return max(values + [1e-12])
 
 
 def _summary(history: History, num_epochs: int) -> str:
@@ -177,10 +244,8 @@ def evaluate(model, X, y, loss_fn=None) -> tuple[float, float]:
     SoftmaxCrossEntropy() for integer labels and MSELoss() otherwise. The accuracy is a
     fraction from 0 to 1, or NaN when y does not hold class labels.
     """
-    if loss_fn is None:
-        labels = np.asarray(y)
-        is_labels = labels.ndim == 1 and labels.dtype.kind in "iu"
-        loss_fn = SoftmaxCrossEntropy() if is_labels else MSELoss()
+    if loss_fn is None:  # 1-D y: class labels (checked to be integers); 2-D y: targets
+        loss_fn = SoftmaxCrossEntropy() if np.ndim(y) == 1 else MSELoss()
     X, y, _, _ = _check_train_args(model, loss_fn, None, X, y, None, None)
     with np.errstate(all="ignore"):
         return _evaluate(model, X, y, loss_fn)
@@ -244,17 +309,10 @@ def _check_data(model, loss_fn, X, y, names):
         )
     n_out = linears[-1].n_out if linears else None
     if isinstance(loss_fn, SoftmaxCrossEntropy):
-        if y.ndim != 1 or y.dtype.kind not in "iu":
-            raise TypeError(f"{y_name} must be a 1-D array of integer class labels for "
-                            f"SoftmaxCrossEntropy; got shape {y.shape}, dtype {y.dtype}")
-        high = n_out - 1 if n_out else None
-        if y.min() < 0 or (high is not None and y.max() > high):
-            raise ValueError(f"{y_name} must hold class labels from 0 to {high}; got labels "
-                             f"from {y.min()} to {y.max()}")
-        y = y.astype(np.intp, copy=False)
+        y = check_labels(y_name, y, n_out).astype(np.intp, copy=False)
     elif isinstance(loss_fn, MSELoss) and n_out is not None and y.shape[1:] != (n_out,):
         raise ValueError(f"{y_name} must have shape ({len(y)}, {n_out}) to match the model's "
-                         f"output for MSELoss; got shape {y.shape}")
+                         f"output for loss_fn=MSELoss(); got shape {y.shape}")
     dtype = _model_dtype(model)
     X = np.ascontiguousarray(X, dtype=dtype)  # converted once here, never inside the loop
     if not isinstance(loss_fn, SoftmaxCrossEntropy) and y.dtype.kind in "iuf":
@@ -270,9 +328,28 @@ def _check_finite(name: str, X: np.ndarray) -> None:
     check_array(name, X)  # the sum may also have overflowed: look at every entry
 
 
+def _check_optimizer_holds_model(optimizer, model) -> None:
+    """Every array the optimizer updates must be one of the model's parameters (the same object):
+    an optimizer built on another model (or on a model since rebuilt) would train nothing."""
+    own = {id(param) for param in model.params.values()}
+    foreign = [i for i, (param, _) in enumerate(optimizer.params) if id(param) not in own]
+    if foreign or (own and not optimizer.params):
+        raise ValueError(
+            f"optimizer must be built on this model's parameters, e.g. "
+            f"SGD(model.parameters(), lr=0.1); got {optimizer!r}, whose params "
+            f"{foreign[:5] if foreign else '[]'} are not arrays of this model (was the model "
+            "built again after the optimizer?)"
+        )
+
+
 def _check_callbacks(callbacks) -> tuple:
+    if callbacks is None:
+        return ()
     if callable(callbacks):
         callbacks = (callbacks,)
+    if not np.iterable(callbacks) or isinstance(callbacks, str):
+        raise TypeError(f"callbacks must be a function cb(history) or a list of them; got "
+                        f"{callbacks!r} ({type(callbacks).__name__})")
     callbacks = tuple(callbacks)
     for i, callback in enumerate(callbacks):
         if not callable(callback):

@@ -1,11 +1,12 @@
 """The gradient-descent runner (helpers.gd) and the objectives it descends (helpers.objectives)."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 
-from helpers.gd import STATUSES, Trajectory, run_gd
+from helpers.gd import STATUSES, Trajectory, blew_up, minimize, run_gd
 from helpers.objectives import (
     DoubleWell,
     LeastSquares,
@@ -257,3 +258,77 @@ def test_settling_in_a_local_minimum_is_converged_not_oscillating():
 
 def test_messages_count_one_step_in_the_singular():
     assert run_gd(Parabola(), -3.0, 0.5, 10).message.startswith("Converged in 1 step:")
+
+
+# ---- issue 11: nothing silent (a named error, or a verdict that blames the right thing) ----
+
+@pytest.mark.parametrize("make", [lambda: QuadraticBowl(angle_deg=math.nan),
+                                  lambda: Rosenbrock(a=math.nan), lambda: Rosenbrock(a=math.inf)])
+def test_nan_objective_parameters_are_refused_not_blamed_on_the_lr(make):
+    with pytest.raises(ValueError, match=r"(angle_deg|a) must be a finite number"):
+        make()
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop"])
+def test_eps_zero_is_refused_instead_of_a_nan_blamed_on_the_lr(optimizer):
+    with pytest.raises(ValueError, match=r"eps must be a positive finite number.*0/0"):
+        minimize(Parabola(), 0.0, optimizer, eps=0.0)
+
+
+def test_a_start_so_far_out_that_f_overflows_is_a_named_error_not_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"x0 is too far out: f\(x0\) = inf"):
+            run_gd(Parabola(), 1e200, 0.1, 10)
+
+
+def test_a_missing_objective_is_named():
+    with pytest.raises(TypeError, match="objective must have f"):
+        run_gd(None, 1.0, 0.1, 10)
+
+
+def test_a_start_point_of_the_wrong_dimension_is_named():
+    with pytest.raises(ValueError, match=r"x0 must have shape \(2,\)"):
+        run_gd(Rosenbrock(), [1.0], 1e-3, 10)
+
+
+def test_an_unknown_optimizer_is_named_as_the_optimizer():
+    with pytest.raises(ValueError, match="optimizer must be one of 'gd', 'sgd'"):
+        minimize(Parabola(), 1.0, "lbfgs")
+
+
+def test_the_double_well_refuses_a_tilt_that_merges_its_wells():
+    limit = 8 / (3 * math.sqrt(3))  # 4x − 4x³ peaks at x = 1/√3 with height 8/(3√3)
+    well = DoubleWell(tilt=0.99 * limit)
+    assert well.deep_min < well.barrier < well.shallow_min  # still two wells and a barrier
+    for tilt in (5.0, -limit, limit):
+        with pytest.raises(ValueError, match=r"tilt must lie strictly between -1.5396 and 1.5396"):
+            DoubleWell(tilt=tilt)
+
+
+def test_least_squares_needs_at_least_one_example():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="X must have at least one row"):
+            LeastSquares(np.ones((0, 2)), np.ones(0))
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "0", True])
+def test_objective_seeds_are_checked_by_name(seed):
+    for make in (lambda: DoubleWell(seed=seed), lambda: make_regression(seed=seed)):
+        with pytest.raises((TypeError, ValueError), match="seed must be an integer"):
+            make()
+
+
+def test_blew_up_is_one_comparison_that_also_catches_nan_and_inf():
+    assert not blew_up(4.9, 1.0)  # factor 5 by default
+    assert blew_up(5.1, 1.0)
+    assert blew_up(math.nan, 1.0) and blew_up(math.inf, 1.0)
+    assert not blew_up(50.0, 1.0, factor=100.0)
+
+
+def test_run_gd_stops_by_the_shared_blow_up_rule():
+    traj = run_gd(Parabola(), 1.0, 1.5, 100, blowup=10.0)  # x multiplies by −2 each step
+    assert traj.status == "diverged"
+    assert not blew_up(traj.losses[-1] - 0.0, 1.0, 10.0)  # the kept losses stayed below the limit
+    assert blew_up(4.0 * traj.losses[-1], 1.0, 10.0)  # the next one (×4) did not

@@ -243,3 +243,19 @@ def test_sequential_rejects_something_that_is_not_a_layer():
 def test_the_base_layer_has_no_forward():
     with pytest.raises(NotImplementedError):
         Layer()(np.zeros((1, 1)))
+
+
+# ---- issue 11: backward misuse gets a sentence, not an AttributeError or numpy's message ----
+
+@pytest.mark.parametrize("layer", [Linear(3, 2), ReLU(), Sigmoid(), Tanh()])
+def test_backward_before_forward_says_so(layer):
+    with pytest.raises(RuntimeError, match=r"call forward\(X\) before backward\(dY\)"):
+        layer.backward(np.ones((4, 2), dtype=np.float32))
+
+
+@pytest.mark.parametrize("dY", [np.ones((4, 3)), np.ones((5, 2)), np.ones(2), None])
+def test_a_wrong_dY_shape_is_named_with_the_shape_expected(dY):
+    layer = Linear(3, 2)
+    layer.forward(np.ones((4, 3), dtype=np.float32))
+    with pytest.raises(ValueError, match=r"dY must have shape \(4, 2\) \(n_examples, n_out\)"):
+        layer.backward(dY)

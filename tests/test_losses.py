@@ -137,3 +137,37 @@ def test_accuracy_rejects_float_labels():
 def test_negative_labels_are_refused_not_wrapped_around():
     with pytest.raises(ValueError, match="labels from 0 to 2; got labels from -1"):
         SoftmaxCrossEntropy().forward(np.zeros((2, 3)), np.array([-1, 0]))
+
+
+# ---- issue 11: labels are checked by accuracy too; backward before forward is named ----
+
+@pytest.mark.parametrize(("y", "error", "pattern"), [
+    ([5, 6, 7], ValueError, r"y must hold class labels from 0 to 2; got labels from 5 to 7"),
+    ([-1, 1, 2], ValueError, r"y must hold class labels from 0 to 2; got labels from -1 to 2"),
+    ([0.0, 1.0, 2.0], TypeError, "y must be a 1-D array of integer class labels"),
+])
+def test_accuracy_checks_labels_like_the_loss(y, error, pattern):
+    with pytest.raises(error, match=pattern):
+        accuracy(np.eye(3), y)
+    with pytest.raises(error, match=pattern):
+        SoftmaxCrossEntropy().forward(np.eye(3), y)
+
+
+def test_accuracy_of_nothing_is_an_error_not_nan():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="y must hold at least one label"):
+            accuracy(np.zeros((0, 3)), np.zeros(0, dtype=int))
+
+
+@pytest.mark.parametrize("loss_fn", [SoftmaxCrossEntropy(), MSELoss()])
+def test_backward_before_forward_says_so(loss_fn):
+    with pytest.raises(RuntimeError, match=r"call forward\(y_hat, y\) before backward\(\)"):
+        loss_fn.backward()
+
+
+def test_softmax_of_infinite_logits_is_named_not_nan():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="logits must hold only finite numbers"):
+            softmax([[math.inf, 0.0]])

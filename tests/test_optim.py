@@ -121,7 +121,7 @@ def test_adam_first_step_has_size_lr_whatever_the_gradient_scale():
     # bias correction: m_hat = g and v_hat = g^2 at t = 1, so the step is lr * g / |g|
     for scale in (1e-3, 1.0, 1e3):
         x, g = np.array([1.0]), np.array([2.0 * scale])
-        Adam([(x, g)], lr=0.1, eps=0.0).step()
+        Adam([(x, g)], lr=0.1, eps=1e-300).step()  # eps = 0 is refused: 0/0 at g = 0
         assert x[0] == pytest.approx(0.9, abs=EXACT)
 
 
@@ -320,3 +320,10 @@ def test_matches_torch_optim_over_20_steps_in_float64(case):
         torch_opt.step()
     for (p, _), q in zip(ours, theirs):
         np.testing.assert_allclose(p, q.detach().numpy(), rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("cls", [Adam, RMSProp])
+def test_eps_zero_is_refused_because_a_zero_gradient_would_give_nan(cls):
+    x, g = np.array([1.0]), np.zeros(1)
+    with pytest.raises(ValueError, match=r"eps must be a positive finite number \(with eps = 0"):
+        cls([(x, g)], lr=0.1, eps=0.0)

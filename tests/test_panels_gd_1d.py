@@ -251,7 +251,7 @@ def test_bad_input_raises_value_error_naming_the_argument(kwargs, name):
 
 
 def test_steps_to_tolerance_refuses_bad_learning_rates():
-    with pytest.raises(ValueError, match="lrs must be"):
+    with pytest.raises(ValueError, match="lrs must"):
         gd_1d.steps_to_tolerance(Parabola(), -3.0, [0.1, -0.1])
 
 

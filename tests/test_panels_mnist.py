@@ -343,3 +343,31 @@ def test_subset_keeps_the_test_set(small):
     assert part.X_test is small.X_test
     with pytest.raises(ValueError, match="n_train"):
         mnist.subset(small, 601)
+
+
+# ---- issue 11: one "blew up" for the package; labels checked by name ----
+
+def test_a_run_that_train_stopped_for_blowing_up_is_reported_as_blown_up():
+    # train() judged the blow-up (mean of the last window); the panel must not call it "ok"
+    history = History(step_loss=[2.3] * 8, examples_seen=list(range(16, 144, 16)),
+                      status="blew_up", message="Training stopped at step 9 ...")
+    run = {"lr": 5.0, "test_acc": 0.1, "num_epochs": 1, "batch_size": 16,
+           "optimizer": "sgd", "train_loss": 2.3, "num_steps": 8}
+    verdict = mnist._verdict(history, run)
+    assert verdict["status"] == "blew_up" and "blew up" in verdict["message"]
+
+
+def test_a_huge_learning_rate_blows_up_and_stops_early(small):
+    result = run_small(small, lr=1e6)
+    assert result["status"] == "blew_up" and "too large" in result["message"]
+    assert result["history"].status == "blew_up"  # train() itself stopped the run
+
+
+@pytest.mark.parametrize(("y_true", "pattern"), [
+    ([0, 12], r"y_true must hold class labels from 0 to 9; got labels from 0 to 12"),
+    ([-1, 2], r"y_true must hold class labels from 0 to 9; got labels from -1 to 2"),
+    ([0.5, 2.0], "y_true must be a 1-D array of integer class labels"),
+])
+def test_confusion_matrix_names_bad_labels_instead_of_miscounting(y_true, pattern):
+    with pytest.raises((ValueError, TypeError), match=pattern):
+        mnist.confusion_matrix(y_true, [0, 1])

@@ -170,3 +170,16 @@ def test_a_schedule_needs_an_optimizer():
 def test_lr_curve_needs_a_schedule():
     with pytest.raises(TypeError, match="schedule must be a Schedule"):
         lr_curve(opt(), 10)
+
+
+# ---- issue 11: a growing schedule says when it leaves the floats ----
+
+@pytest.mark.parametrize("make", [lambda opt: ExponentialLR(opt, gamma=2.0),
+                                  lambda opt: StepLR(opt, step_size=1, gamma=2.0)])
+def test_a_learning_rate_that_outgrows_the_floats_is_a_named_error(make):
+    x = np.zeros(1)
+    schedule = make(SGD([(x, np.zeros(1))], lr=0.1))
+    assert lr_curve(schedule, 1000)[-1] > 1e290  # huge but finite: allowed, as in torch
+    with pytest.raises(ValueError, match=r"lr \* gamma\^\d+ is too large for a float at step "
+                                         r"t=\d+ \(gamma=2.0 > 1"):
+        lr_curve(schedule, 2000)

@@ -307,3 +307,81 @@ def test_callbacks_must_be_functions():
 def test_evaluate_checks_the_columns_of_X():
     with pytest.raises(ValueError, match=r"X has shape \(3, 4\)"):
         evaluate(mlp([2, 3]), np.zeros((3, 4)), np.array([0, 1, 2]))
+
+
+# ---- issue 11: one notion of "blew up", and named errors ----
+
+@pytest.fixture(scope="module")
+def digits():
+    from helpers.data import load_mnist
+
+    data = load_mnist("sample", verbose=False)
+    return data.X_train[:600], data.y_train[:600]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "rmsprop", "adam"])
+@pytest.mark.parametrize("lr", [1e3, 1e6])
+def test_a_run_whose_loss_blew_up_is_not_reported_as_trained(digits, optimizer, lr):
+    from helpers.optim import make_optimizer
+
+    X, y = digits
+    model = mlp([784, 32, 10])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = train(model, SoftmaxCrossEntropy(), make_optimizer(optimizer, model.parameters(),
+                                                                     lr=lr),
+                        X, y, batch_size=16, num_epochs=2, progress=False)
+    assert history.status in ("blew_up", "diverged")
+    assert not history.message.startswith("Trained")
+    assert "too large" in history.message
+    assert history.num_steps < 2 * len(X) // 16  # stopped early, not after two full epochs
+
+
+def test_the_blow_up_message_says_from_what_to_what(digits):
+    X, y = digits
+    model = mlp([784, 32, 10])
+    history = train(model, SoftmaxCrossEntropy(), SGD(model.parameters(), lr=1e3), X, y,
+                    batch_size=16, progress=False)
+    assert history.status == "blew_up"
+    assert "the loss blew up, from about 2.3" in history.message
+
+
+def test_one_bad_example_at_batch_size_one_is_not_a_blow_up():
+    _, history = fit(num_epochs=3, lr=0.1, batch_size=1)
+    assert history.status == "ok"  # the blow-up is judged on a mean over >= 64 examples
+
+
+def test_an_optimizer_of_another_model_is_refused():
+    X, y = blobs()
+    model, other = mlp([2, 16, 3], seed=0), mlp([2, 16, 3], seed=1)
+    with pytest.raises(ValueError, match="optimizer must be built on this model's parameters"):
+        train(model, SoftmaxCrossEntropy(), SGD(other.parameters(), lr=0.1), X, y,
+              progress=False)
+
+
+def test_a_missing_optimizer_is_named():
+    X, y = blobs()
+    with pytest.raises(TypeError, match="optimizer must be an Optimizer"):
+        train(mlp([2, 16, 3]), SoftmaxCrossEntropy(), None, X, y, progress=False)
+
+
+def test_callbacks_that_are_not_functions_are_named():
+    with pytest.raises(TypeError, match="callbacks must be a function"):
+        fit(num_epochs=1, callbacks=5)
+
+
+def test_float_labels_are_called_labels_not_targets():
+    X, y = blobs()
+    with pytest.raises(TypeError, match="y must be a 1-D array of integer class labels"):
+        evaluate(mlp([2, 16, 3]), X, y.astype(float))
+
+
+def test_a_model_wrecked_by_an_earlier_run_is_not_blamed_on_the_lr():
+    model, history = fit(num_epochs=20, lr=1e4)
+    assert history.status == "diverged"
+    X, y = blobs()
+    model.params["0.W"][...] = np.nan  # what a run that overflowed leaves behind
+    again = train(model, SoftmaxCrossEntropy(), SGD(model.parameters(), lr=0.01), X, y,
+                  progress=False)
+    assert again.status == "diverged" and "build the model again" in again.message
+    assert "learning rate" not in again.message

@@ -28,10 +28,10 @@ import numpy as np
 from matplotlib import ticker
 
 from ..gradcheck import numerical_grad
-from ..layers import Linear, Sigmoid, Tanh, mlp
+from ..layers import Linear, Sequential, Sigmoid, Tanh, mlp
 from ..losses import SoftmaxCrossEntropy
 from ..plots import COLORS, PALETTE
-from ..validate import check_int
+from ..validate import check_int, check_ints, check_point, check_seed
 
 # local derivative of each activation, from its output h = act(z)
 _ACTIVATION_DERIVATIVE = {Tanh: lambda h: 1 - h * h, Sigmoid: lambda h: h * (1 - h)}
@@ -39,6 +39,7 @@ _ACTIVATION_DERIVATIVE = {Tanh: lambda h: 1 - h * h, Sigmoid: lambda h: h * (1 -
 
 def num_params(sizes) -> int:
     """Parameters of an MLP with layer widths ``sizes``: Σ (n_in + 1)·n_out (weights + biases)."""
+    sizes = _check_sizes(sizes)
     return int(sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])))
 
 
@@ -49,11 +50,21 @@ def count_multiply_adds(sizes, batch_size: int = 1) -> dict:
     "backprop" (forward + backward), "finite_differences" (2 forward passes per parameter)}.
     """
     batch_size = check_int("batch_size", batch_size, low=1)
+    sizes = _check_sizes(sizes)
     forward = sum(batch_size * n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
     backward = 2 * forward  # per Linear layer: dW = Xᵀ dY and dX = dY Wᵀ, each as big as X W
     params = num_params(sizes)
     return {"params": params, "forward": forward, "backward": backward,
             "backprop": forward + backward, "finite_differences": 2 * params * forward}
+
+
+def _check_sizes(sizes) -> list[int]:
+    """Layer widths [n_in, ..., n_out]: at least two integers >= 1."""
+    sizes = check_ints("sizes", sizes, low=1)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes must list at least two layer widths, e.g. [784, 128, 10]; "
+                         f"got {sizes!r}")
+    return sizes
 
 
 def cost_counts(width: int, depth: int) -> dict:
@@ -73,6 +84,8 @@ def cost_counts(width: int, depth: int) -> dict:
 
 def deep_model(width: int, depth: int, *, activation: str = "tanh", seed: int = 0):
     """The MLP [w, ..., w, 1] of ``cost_counts``, in float64 (``helpers.layers.mlp``)."""
+    width = check_int("width", width, low=1)
+    depth = check_int("depth", depth, low=1)
     return mlp([width] * depth + [1], activation, seed=seed, dtype=np.float64)
 
 
@@ -87,6 +100,8 @@ def path_sum_gradient(model, x):
     on its own: nothing is shared between paths, which is what makes the method exponential.
     Returns (grad of shape W¹.shape, number of multiplications done).
     """
+    _check_deep_model(model)
+    x = check_point("x", x, dim=model.layers[0].n_in)
     linears, activations = model.layers[0::2], model.layers[1::2]
     if (not all(isinstance(layer, Linear) for layer in linears)
             or not all(type(layer) in _ACTIVATION_DERIVATIVE for layer in activations)
@@ -119,6 +134,8 @@ def path_sum_gradient(model, x):
 
 def backprop_first_layer_grad(model, x):
     """d(output)/d(first-layer W) by backprop: forward, then backward with dL/d(output) = 1."""
+    _check_deep_model(model)
+    x = check_point("x", x, dim=model.layers[0].n_in)
     out = model.forward(np.asarray(x, dtype=float)[None, :])
     model.backward(np.ones_like(out))
     return model.layers[0].grads["W"].copy()
@@ -126,6 +143,11 @@ def backprop_first_layer_grad(model, x):
 
 # ---------------------------------------------------------------------------------------------
 # Seconds: one gradient by backprop and by finite differences, as the parameter count grows
+
+def _check_deep_model(model) -> None:
+    if not isinstance(model, Sequential) or not isinstance(model.layers[0], Linear):
+        raise TypeError(f"model must be a network such as deep_model(4, 3); got {model!r}")
+
 
 def _one_blas_thread():
     """Run BLAS on one thread (steadier timings of small products on a shared machine)."""
@@ -155,7 +177,11 @@ def time_gradient(sizes, *, batch_size=64, repeats=7, fd_max_entries=2000, seed=
     in seconds (median of ``repeats`` for forward and backprop), "fd_measured" and "fd_entries"
     (how many entries the finite differences really nudged).
     """
-    rng = np.random.default_rng(seed)
+    sizes = _check_sizes(sizes)
+    batch_size = check_int("batch_size", batch_size, low=1)
+    repeats = check_int("repeats", repeats, low=1)
+    fd_max_entries = check_int("fd_max_entries", fd_max_entries, low=1)
+    rng = np.random.default_rng(check_seed(seed))
     model = mlp(sizes, "relu", seed=seed, dtype=np.float64)
     loss_fn = SoftmaxCrossEntropy()
     X = rng.standard_normal((batch_size, sizes[0]))

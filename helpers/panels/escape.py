@@ -29,7 +29,17 @@ from matplotlib.ticker import MaxNLocator
 
 from ..objectives import DoubleWell
 from ..plots import COLORS, PALETTE
-from ..validate import check_batch_size, check_int, check_lr, check_positive_number
+from ..validate import (
+    check_array,
+    check_batch_size,
+    check_int,
+    check_ints,
+    check_lr,
+    check_number,
+    check_numbers,
+    check_positive_number,
+    check_seed,
+)
 from ..widgets import Panel, batch_size_slider, int_slider, lr_slider
 
 N_EXAMPLES = 64  # small enough that the finite-population factor (N − B)/(N − 1) is visible
@@ -51,7 +61,13 @@ def noise_scale(lr, batch_size, n_examples):
     the variance of the batch-mean gradient is σ²/B · (N − B)/(N − 1), and one step moves x by
     lr times that noise, so the spread it adds per unit of lr·steps ("time") is ∝ lr/B·(N−B)/(N−1).
     """
-    lr, batch_size = np.asarray(lr, dtype=float), np.asarray(batch_size, dtype=float)
+    n_examples = check_int("n_examples", n_examples, low=2)
+    lr = np.asarray(_check_lrs(lr))
+    if np.ndim(batch_size) == 0:
+        check_batch_size(batch_size, n_examples)
+    else:
+        check_ints("batch_size", batch_size, low=1, high=n_examples)
+    batch_size = np.asarray(batch_size, dtype=float)
     scale = lr / batch_size * (n_examples - batch_size) / (n_examples - 1)
     return float(scale) if scale.ndim == 0 else scale
 
@@ -62,6 +78,9 @@ def lr_schedule(lr, lr_end, num_steps: int) -> np.ndarray:
     Geometric: lr_t = lr · (lr_end/lr)^((t − 1)/(num_steps − 1)), so step 1 uses lr and the last
     step lr_end (the same as ``ExponentialLR`` with gamma = (lr_end/lr)^(1/(num_steps − 1))).
     """
+    lr = check_lr(lr)
+    lr_end = None if lr_end is None else check_lr(lr_end, "lr_end")
+    num_steps = check_int("num_steps", num_steps, low=1)
     t = np.arange(num_steps)
     if lr_end is None:
         return np.full(num_steps, float(lr))
@@ -74,7 +93,12 @@ def sample_batches(rng, n_examples: int, batch_size: int, shape) -> np.ndarray:
     shape: the leading shape, e.g. (num_steps, num_runs). Returns ints of shape (*shape, B); every
     row is a simple random sample without replacement, independent of the others.
     """
-    shape = tuple(np.atleast_1d(shape))
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)); got {rng!r}")
+    n_examples = check_int("n_examples", n_examples, low=1)
+    batch_size = check_batch_size(batch_size, n_examples)
+    shape = tuple(check_ints("shape", np.atleast_1d(shape) if np.ndim(shape) <= 1 else shape,
+                             low=1))
     if batch_size == 1:
         return rng.integers(0, n_examples, size=(*shape, 1))
     if batch_size <= 8:
@@ -89,6 +113,18 @@ def sample_batches(rng, n_examples: int, batch_size: int, shape) -> np.ndarray:
     # random keys: the B examples with the smallest keys form a uniform random subset
     keys = rng.random((*shape, n_examples))
     return np.argsort(keys, axis=-1)[..., :batch_size]
+
+
+def _check_lrs(lr):
+    """A learning rate, or a 1-D array of them; returned as a float or a float array."""
+    if np.ndim(lr) == 0:
+        return check_lr(lr)
+    return check_numbers("lr", lr, positive=True)
+
+
+def _check_well(well) -> None:
+    if not isinstance(well, DoubleWell):
+        raise TypeError(f"well must be a DoubleWell (see make_well()); got {well!r}")
 
 
 def _has_repeats(idx: np.ndarray) -> np.ndarray:
@@ -162,14 +198,14 @@ def run_sgd(well, lr, batch_size, num_steps, *, num_runs=200, seed=0, x0=None, l
     bound: a run with |x| > bound is stopped and counted as diverged (so nothing overflows).
     Returns ``SGDRuns``.
     """
+    _check_well(well)
     n = well.n_samples
     batch_size = check_batch_size(batch_size, n)
     num_runs = check_int("num_runs", num_runs, low=1)
     record = check_int("record", record, low=0, high=num_runs)
     bound = check_positive_number("bound", bound)
-    lrs = np.atleast_1d(np.asarray(lr, dtype=float))
-    for value in lrs:
-        check_lr(value)
+    seed = check_seed(seed)
+    lrs = np.atleast_1d(_check_lrs(lr))
     if lr_end is not None:
         lr_end = check_lr(lr_end, "lr_end")
     steps = np.broadcast_to(np.asarray(num_steps), lrs.shape)
@@ -178,7 +214,7 @@ def run_sgd(well, lr, batch_size, num_steps, *, num_runs=200, seed=0, x0=None, l
     scalar = np.ndim(lr) == 0
     if record and not scalar:
         raise ValueError("record must be 0 when lr is an array of learning rates")
-    x_start = well.shallow_min if x0 is None else float(x0)
+    x_start = well.shallow_min if x0 is None else check_number("x0", x0)
     if not abs(x_start) <= bound:
         raise ValueError(f"x0 must lie within ±{bound:g}; got {x0!r}")
 
@@ -254,8 +290,16 @@ def sweep(well, lrs, batch_sizes, *, num_steps=None, time=None, num_runs=300, se
     """
     if (num_steps is None) == (time is None):
         raise ValueError("give exactly one of num_steps and time")
-    batch_sizes = [check_batch_size(b, well.n_samples) for b in batch_sizes]
-    lrs = np.asarray(lrs, dtype=float)
+    _check_well(well)
+    batch_sizes = check_ints("batch_sizes", batch_sizes, low=1, high=well.n_samples)
+    if lrs is None or isinstance(lrs, str):
+        raise TypeError(f"lrs must be an array of learning rates; got {lrs!r}")
+    lrs = check_array("lrs", np.atleast_1d(lrs)).astype(float)
+    if lrs.size == 0 or np.any(lrs <= 0):
+        raise ValueError(f"lrs must hold positive learning rates; got {lrs!r}")
+    seed = check_seed(seed)
+    if time is not None:
+        time = check_positive_number("time", time)
     table = np.broadcast_to(lrs, (len(batch_sizes), lrs.shape[-1]))
     keys = ("lr", "noise_scale", "num_steps", "escaped", "in_deep", "diverged", "final_loss")
     out = {key: np.zeros(table.shape) for key in keys}
@@ -288,7 +332,9 @@ def gradient_noise(well, batch_sizes, *, num_draws=20000, seed=0) -> dict:
     (σ²/B·(N − B)/(N − 1))}, each an array over ``batch_sizes``; σ² is the variance of the
     per-example gradients. (The noise of this loss is the same at every x.)
     """
-    rng = np.random.default_rng(seed)
+    _check_well(well)
+    batch_sizes = check_ints("batch_sizes", batch_sizes, low=1, high=well.n_samples)
+    rng = np.random.default_rng(check_seed(seed))
     num_draws = check_int("num_draws", num_draws, low=2)
     n = well.n_samples
     x = np.full(num_draws, well.shallow_min)
@@ -576,6 +622,8 @@ def compute_escape(batch_size=1, lr=0.01, seed=0, num_steps=500, *, well=None,
     "message" and "level".
     """
     well = _panel_well() if well is None else well
+    _check_well(well)
+    num_runs = check_int("num_runs", num_runs, low=1)
     lr = check_lr(lr)
     seed = check_int("seed", seed, low=0)
     num_steps = check_int("num_steps", num_steps, low=1)

@@ -38,7 +38,14 @@ from matplotlib.patches import Patch
 from ..gd import run_gd
 from ..objectives import Parabola
 from ..plots import COLORS, plain_log_ticks
-from ..validate import check_int, check_lr, check_positive_number
+from ..validate import (
+    check_int,
+    check_lr,
+    check_numbers,
+    check_objective,
+    check_point,
+    check_positive_number,
+)
 from ..widgets import Panel, float_slider, int_slider, lr_slider
 
 REGIMES = (
@@ -104,8 +111,8 @@ def regime_map(a_values, lrs):
     Built from r = 1 − 2a·lr: r > 0, r = 0, −1 < r < 0, r = −1, r < −1 (with the same 1e-9
     tolerance as ``snap_lr`` for the two single values). For drawing a regime diagram.
     """
-    a_values = np.asarray(a_values, dtype=float)[None, :]
-    lrs = np.asarray(lrs, dtype=float)[:, None]
+    a_values = check_numbers("a_values", a_values, positive=True)[None, :]
+    lrs = check_numbers("lrs", lrs, positive=True)[:, None]
     s = 2.0 * a_values * lrs  # 1 − r
     codes = np.full(s.shape, 4)
     codes[s < 2] = 2
@@ -128,12 +135,21 @@ def contraction_factor(lr: float, a: float = 1.0) -> float:
 
 def predicted_steps(lr: float, a: float = 1.0, tol: float = TOL) -> float:
     """Steps until |x_t| ≤ tol·|x0| from x_t = r^t·x0: ceil(ln tol / ln|r|); inf if |r| ≥ 1."""
+    _check_tol(tol)
     r = abs(contraction_factor(lr, a))
     if r == 0.0:
         return 1.0
     if r >= 1.0:
         return math.inf
     return float(math.ceil(math.log(tol) / math.log(r) - 1e-9))
+
+
+def _check_tol(tol) -> float:
+    """A relative tolerance: a number in (0, 1)."""
+    tol = check_positive_number("tol", tol)
+    if tol >= 1:
+        raise ValueError(f"tol must be a number between 0 and 1 (a fraction of |x0|); got {tol!r}")
+    return tol
 
 
 def steps_to_tolerance(objective, x0, lrs, *, tol: float = TOL, max_steps: int = 20_000):
@@ -144,10 +160,10 @@ def steps_to_tolerance(objective, x0, lrs, *, tol: float = TOL, max_steps: int =
     Returns (R,) floats: the first such t, or inf when a run never got there in ``max_steps``
     steps (too slow, oscillating or diverging).
     """
-    lrs = np.asarray(lrs, dtype=float)
-    if lrs.ndim != 1 or np.any(~np.isfinite(lrs)) or np.any(lrs <= 0):
-        raise ValueError("lrs must be a 1-D array of positive finite learning rates")
-    tol = check_positive_number("tol", tol)
+    lrs = check_numbers("lrs", lrs, positive=True)
+    check_objective(objective)
+    x0 = check_point("x0", x0)
+    tol = _check_tol(tol)
     max_steps = check_int("max_steps", max_steps, low=1)
     x_min = np.asarray(objective.x_min, dtype=float)
     x = np.broadcast_to(np.asarray(x0, dtype=float), lrs.shape + x_min.shape).copy()
@@ -183,6 +199,10 @@ def largest_stable_lr(objective, x0, *, lo: float, hi: float, num_steps: int = 4
     and it never blew up. lo must be stable and hi unstable. Each probe is a real ``run_gd``.
     """
     lo, hi = check_lr(lo, "lo"), check_lr(hi, "hi")
+    check_objective(objective)
+    x0 = check_point("x0", x0)
+    num_steps = check_int("num_steps", num_steps, low=2)
+    iters = check_int("iters", iters, low=1)
     if not lo < hi:
         raise ValueError(f"lo must be smaller than hi; got lo={lo}, hi={hi}")
     x_min = np.asarray(objective.x_min, dtype=float)

@@ -32,7 +32,15 @@ from matplotlib.patches import Patch
 from ..gd import run_gd
 from ..objectives import LeastSquares, QuadraticBowl, Rosenbrock, make_regression
 from ..plots import COLORS, plain_log_ticks, plot_contours
-from ..validate import check_choice, check_int, check_lr, check_positive_number
+from ..validate import (
+    check_choice,
+    check_int,
+    check_ints,
+    check_lr,
+    check_numbers,
+    check_point,
+    check_positive_number,
+)
 from ..widgets import Panel, dropdown, lr_slider
 from .gd_1d import setup_lr_strip, steps_to_tolerance
 
@@ -62,6 +70,7 @@ def make_objective(objective="bowl", kappa=10.0):
 
 def hessian(objective, x):
     """∇²f at x (shape (2,)) for a ``QuadraticBowl`` (A everywhere) or a ``Rosenbrock``."""
+    x = check_point("x", x, dim=2)
     if isinstance(objective, QuadraticBowl):
         return objective.A.copy()
     if isinstance(objective, Rosenbrock):
@@ -79,7 +88,8 @@ def local_max_stable_lr(objective, x) -> float:
 
 def valley_floor_limits(xs_along, objective=None):
     """2/λ_max(∇²f) at the points (x, x²) of Rosenbrock's valley floor; xs_along: (n,) -> (n,)."""
-    objective = objective or Rosenbrock()
+    objective = Rosenbrock() if objective is None else objective
+    xs_along = check_numbers("xs_along", xs_along)
     return np.array([local_max_stable_lr(objective, (u, u**2)) for u in np.ravel(xs_along)])
 
 
@@ -89,12 +99,22 @@ def predicted_steps(eigenvalues, lr, tol=TOL) -> float:
     An upper bound for any start (exact when every direction starts with a share); inf if ρ ≥ 1.
     """
     lr = check_lr(lr)
+    eigenvalues = check_numbers("eigenvalues", eigenvalues, positive=True)
+    tol = _check_tol(tol)
     rho = max(abs(1.0 - lr * lam) for lam in eigenvalues)
     if rho == 0.0:
         return 1.0
     if rho >= 1.0:
         return math.inf
     return float(math.ceil(math.log(tol) / math.log(rho) - 1e-9))
+
+
+def _check_tol(tol) -> float:
+    """A relative tolerance: a number in (0, 1)."""
+    tol = check_positive_number("tol", tol)
+    if tol >= 1:
+        raise ValueError(f"tol must be a number between 0 and 1 (a fraction of |x0|); got {tol!r}")
+    return tol
 
 
 def worst_case_steps(bowl, lrs, *, tol=TOL, max_steps=100_000):
@@ -104,6 +124,8 @@ def worst_case_steps(bowl, lrs, *, tol=TOL, max_steps=100_000):
     start is an eigen-direction of A. This runs GD from each eigenvector (all lrs at once, via
     ``steps_to_tolerance``) and returns the larger count: (R,) floats, inf if never.
     """
+    if not isinstance(bowl, QuadraticBowl):
+        raise TypeError(f"bowl must be a QuadraticBowl; got {bowl!r}")
     _, Q = np.linalg.eigh(bowl.A)
     runs = [steps_to_tolerance(bowl, Q[:, i], lrs, tol=tol, max_steps=max_steps) for i in range(2)]
     return np.maximum(*runs)
@@ -117,7 +139,11 @@ def steps_vs_kappa(kappas, rule="best", *, tol=TOL, x0=None, max_steps=100_000):
     Returns (steps (K,), lrs (K,)); steps is inf where a run did not get there.
     """
     check_choice("rule", rule, ("best", "1/lam_max"))
-    bowls = [QuadraticBowl(kappa=float(k)) for k in np.ravel(kappas)]
+    kappas = check_numbers("kappas", kappas, low=1.0)
+    tol = _check_tol(tol)
+    max_steps = check_int("max_steps", max_steps, low=1)
+    x0 = None if x0 is None else check_point("x0", x0, dim=2)
+    bowls = [QuadraticBowl(kappa=float(k)) for k in kappas]
     lrs = np.array([b.best_lr() if rule == "best" else 1.0 / b.lam_max for b in bowls])
     A = np.stack([b.A for b in bowls])  # (K, 2, 2)
     x = np.tile(np.asarray(BOWL_X0 if x0 is None else x0, dtype=float), (len(bowls), 1))
@@ -140,6 +166,8 @@ def rosenbrock_stall(lr, *, num_steps=5000, tail=200, x0=None):
     Returns a dict: status (``helpers.gd``), x_mean (2,), spread (std of the tail, (2,)),
     limit_there (2/λ_max of ∇²f at the valley-floor point (x̄, x̄²)), f_end.
     """
+    num_steps = check_int("num_steps", num_steps, low=1)
+    tail = check_int("tail", tail, low=1, high=num_steps)
     traj = run_gd(Rosenbrock(), ROSENBROCK_X0 if x0 is None else x0, lr, num_steps)
     last = traj.xs[-tail:]
     x_mean = last.mean(axis=0)
@@ -187,6 +215,9 @@ def gradient_cost(ns=(1_000, 10_000, 100_000), ds=(10, 30, 100, 300), *, repeats
     Returns a list of dicts with n, d, f_seconds, grad_seconds, fd_seconds (or None).
     """
     repeats = check_int("repeats", repeats, low=1)
+    ns, ds = check_ints("ns", ns, low=1), check_ints("ds", ds, low=1)
+    max_work = check_int("max_work", max_work, low=1)
+    fd_n, fd_max_d = check_int("fd_n", fd_n, low=1), check_int("fd_max_d", fd_max_d, low=1)
     rows = []
     for n in ns:
         for d in ds:

@@ -28,20 +28,32 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..data import MNIST
-from ..layers import mlp
+from ..gd import blew_up
+from ..layers import Layer, mlp
 from ..losses import SoftmaxCrossEntropy, softmax
 from ..optim import OPTIMIZERS, make_optimizer
 from ..plots import COLORS, PALETTE, figure_png, plain_log_ticks
-from ..train import History, evaluate, train
-from ..validate import check_batch_size, check_choice, check_int, check_lr, check_positive_number
+from ..train import BLOWUP_WINDOW, History, evaluate, train
+from ..validate import (
+    check_array,
+    check_batch_size,
+    check_choice,
+    check_int,
+    check_ints,
+    check_labels,
+    check_lr,
+    check_positive_number,
+    check_same_length,
+    check_seed,
+)
 from ..widgets import batch_size_slider, dropdown, int_slider, lr_slider, message_html
 
 DEFAULTS = {"lr": 0.1, "batch_size": 16, "num_epochs": 7, "hidden": 128, "optimizer": "sgd"}
 HIDDEN_OPTIONS = (16, 32, 64, 128, 256, 512)
 N_CLASSES = 10
 CHANCE_ACCURACY = 1 / N_CLASSES
-BLOWUP_FACTOR = 5.0  # a loss this many times the first one counts as blowing up ...
-BLOWUP_WINDOW = 64  # ... when averaged over this many examples (several updates if B < 64)
+# blowing up: helpers.gd.blew_up with its factor (5× the first loss), judged on the loss
+# averaged over BLOWUP_WINDOW examples (several updates if B < 64), as helpers.train.train does
 WORSE_FACTOR = 1.5  # a final training loss this many times the first loss: the run went wrong
 ROSE_FACTOR = 1.05  # a final training loss this many times the first one: the loss went up
 FEW_UPDATES = 20  # fewer updates than this are too few to learn from
@@ -87,10 +99,14 @@ def run_experiment(data, *, lr=DEFAULTS["lr"], batch_size=DEFAULTS["batch_size"]
     weights on all training digits), ``test_acc`` (fraction), ``seconds`` (wall-clock time of
     training), ``num_steps``, ``status`` ("ok", "blew_up" or "diverged"), ``message``, ``level``.
     """
+    _check_mnist(data)
     lr = check_lr(lr)
     batch_size = check_batch_size(batch_size, len(data.X_train))
     num_epochs = check_int("num_epochs", num_epochs, low=1)
     optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+    if schedule is not None and not callable(schedule):
+        raise TypeError(f"schedule must be None or a function schedule(optimizer, num_steps); "
+                        f"got {schedule!r}")
     model = build_model(hidden, seed)
     opt = make_optimizer(optimizer, model.parameters(), lr=lr, **hyper)
     steps_per_epoch = math.ceil(len(data.X_train) / batch_size)
@@ -132,15 +148,18 @@ def _verdict(history, result) -> dict:
     losses = np.asarray(history.step_loss, dtype=float)
     usable = len(losses) - len(losses) % window
     means = losses[:usable].reshape(-1, window).mean(axis=1) if usable else losses[:1]
+    if history.status == "blew_up":  # train stopped it: the last window is the one that blew up
+        means = np.append(means, losses[-window:].mean())
     # the baseline is the very first loss, measured before any update (about ln 10)
     first, peak = losses[0], int(np.argmax(means))
-    if means[peak] > BLOWUP_FACTOR * first or not math.isfinite(result["train_loss"]) \
-            or result["train_loss"] > WORSE_FACTOR * first:
+    if history.status == "blew_up" or blew_up(means[peak], first) \
+            or blew_up(result["train_loss"], first, WORSE_FACTOR):
         ending = ("the network ended no better than guessing"
                   if at_chance else "the network recovered only partly")
         return {"status": "blew_up", "level": "error", "message": (
             f"The loss blew up: from {first:.2f} at the start to {means[peak]:.3g} around "
-            f"update {(peak + 1) * window}, and {ending} ({acc:.1%} test accuracy). The "
+            f"update {min((peak + 1) * window, len(losses))}, and {ending} ({acc:.1%} test "
+            "accuracy). The "
             f"learning rate {lr:g} is too large for {result['optimizer']} here: try one about "
             "10× smaller.")}
     summary = (f"Test accuracy {acc:.1%} after {epochs}, {plural(result['num_steps'], 'update')} "
@@ -174,11 +193,15 @@ def _why_no_progress(first, result) -> str:
 
 def plural(n: int, word: str) -> str:
     """Count a noun: "1 update", "2 updates", "4,000 updates"."""
+    n = check_int("n", n, low=0)
+    if not isinstance(word, str):
+        raise TypeError(f"word must be a string; got {word!r}")
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def subset(data, n_train: int):
     """The same data with only the first ``n_train`` training digits (the test set unchanged)."""
+    _check_mnist(data)
     n_train = check_int("n_train", n_train, low=1, high=len(data.X_train))
     return MNIST(data.X_train[:n_train], data.y_train[:n_train], data.X_test, data.y_test,
                  data.source, f"{data.description}; first {n_train:,} training digits")
@@ -194,7 +217,11 @@ def compare_sampling(data, *, lr=DEFAULTS["lr"], batch_size=DEFAULTS["batch_size
     Returns {"shuffle": row, "replacement": row}, each row a dict with ``train_loss``,
     ``train_acc``, ``test_acc`` and ``never_seen`` (mean fraction of the digits an epoch missed).
     """
+    _check_mnist(data)
+    lr = check_lr(lr)
+    num_epochs = check_int("num_epochs", num_epochs, low=1)
     n = len(data.X_train)
+    batch_size = check_batch_size(batch_size, n)
     rows = {}
     with one_blas_thread():
         for sampling in ("shuffle", "replacement"):
@@ -241,12 +268,18 @@ def batch_size_sweep(data, batch_sizes, *, n_train: int | None = None, lr: float
     (these depend on the machine and on how busy it is).
     Returns one dict per batch size, in the order given.
     """
+    _check_mnist(data)
+    lr = check_lr(lr)
+    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
     budget_seconds = check_positive_number("budget_seconds", budget_seconds)
     num_epochs = check_int("num_epochs", num_epochs, low=1)
+    if isinstance(batch_sizes, (str, bytes)) or not np.iterable(batch_sizes):
+        raise TypeError(f"batch_sizes must be a list of batch sizes, e.g. [1, 16, 256]; got "
+                        f"{batch_sizes!r}")
     n = len(data.X_train) if n_train is None else check_int(
         "n_train", n_train, low=1, high=len(data.X_train))
     X_train, y_train = data.X_train[:n], data.y_train[:n]
-    sizes = [check_batch_size(b, n) for b in batch_sizes]
+    sizes = check_ints("batch_sizes", batch_sizes, low=1, high=n)
     rows = []
     with one_blas_thread():
         for b in sizes:
@@ -288,6 +321,8 @@ def _measure_batch_size(data, X_train, y_train, batch_size, *, lr, hidden, num_e
     history = train(model, SoftmaxCrossEntropy(), opt, X_train, y_train, batch_size=batch_size,
                     num_epochs=epochs_cap, seed=seed, X_test=data.X_test, y_test=data.y_test,
                     callbacks=(watch,), progress=False, log_every=1)
+    if history.status != "ok":
+        raise ValueError(f"lr={lr!r} is too large for batch size {batch_size}: {history.message}")
     updates_per_epoch = math.ceil(len(X_train) / batch_size)
     seconds_per_update = found["training_seconds"] / found["steps"]
     return {
@@ -306,14 +341,17 @@ def _measure_batch_size(data, X_train, y_train, batch_size, *, lr, hidden, num_e
 
 def predict(model, X) -> np.ndarray:
     """Predicted classes (n,) of ``model`` for images X (n, 784)."""
+    _check_model(model)
+    X = check_array("X", X, ndim=2)
     return np.asarray(model.forward(np.asarray(X, dtype=np.float32))).argmax(axis=1)
 
 
 def confusion_matrix(y_true, y_pred, num_classes: int = N_CLASSES) -> np.ndarray:
     """Counts C[i, j] of examples of true class i predicted as j: (num_classes, num_classes)."""
-    y_true = np.asarray(y_true, dtype=np.int64)
-    y_pred = np.asarray(y_pred, dtype=np.int64)
-    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+    num_classes = check_int("num_classes", num_classes, low=1)
+    y_true = check_labels("y_true", y_true, num_classes)
+    y_pred = check_labels("y_pred", y_pred, num_classes)
+    if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must be 1-D and of the same length; got shapes "
                          f"{y_true.shape} and {y_pred.shape}")
     counts = np.zeros((num_classes, num_classes), dtype=np.int64)
@@ -328,13 +366,39 @@ def most_confident_mistakes(model, X, y, k: int = 10) -> dict:
     ``true``, ``confidence`` (softmax probability of the predicted class).
     """
     k = check_int("k", k, low=1)
+    _check_model(model)
+    y = check_labels("y", y)
     probs = softmax(model.forward(np.asarray(X, dtype=np.float32)))
+    check_same_length(probs, y, ("X", "y"))
     predicted = probs.argmax(axis=1)
     wrong = np.flatnonzero(predicted != np.asarray(y))
     confidence = probs[wrong, predicted[wrong]]
     order = wrong[np.argsort(-confidence, kind="stable")][:k]
     return {"index": order, "predicted": predicted[order], "true": np.asarray(y)[order],
             "confidence": probs[order, predicted[order]]}
+
+
+RUN_KEYS = ("lr", "batch_size", "num_epochs", "hidden", "optimizer", "train_loss", "test_acc",
+            "seconds", "status")
+
+
+def _check_run(run, name: str, keys=RUN_KEYS) -> None:
+    """A result of run_experiment: a dict with (at least) the settings and the final numbers."""
+    if not isinstance(run, dict) or any(key not in run for key in keys):
+        raise TypeError(f"{name} must be a dict like those run_experiment() returns, with keys "
+                        f"{', '.join(keys)}; got {run!r:.200}")
+
+
+def _check_mnist(data) -> None:
+    if not isinstance(data, MNIST):
+        raise TypeError(f"data must be an MNIST from helpers.data.load_mnist(); got "
+                        f"{type(data).__name__}")
+
+
+def _check_model(model) -> None:
+    if not isinstance(model, Layer):
+        raise TypeError(f"model must be a network such as build_model(128); got "
+                        f"{type(model).__name__}")
 
 
 def plot_confusion_matrix(counts, ax=None):
@@ -398,6 +462,10 @@ def smoothed_loss(history, n_train: int, max_points: int = 300):
 
     Returns (epochs, loss): (m,) arrays, m <= max_points; empty arrays before the first step.
     """
+    if not isinstance(history, History):
+        raise TypeError(f"history must be the History that train() returned; got {history!r}")
+    n_train = check_int("n_train", n_train, low=1)
+    max_points = check_int("max_points", max_points, low=1)
     losses = np.asarray(history.step_loss, dtype=float)
     if len(losses) == 0:
         return np.zeros(0), np.zeros(0)
@@ -456,6 +524,8 @@ def plot_runs(fig, runs, n_train: int, *, current=None) -> None:
 
 def run_label(number: int, run: dict) -> str:
     """A short legend label: "run 2: sgd lr=0.1 B=16 H=128"."""
+    number = check_int("number", number, low=1)
+    _check_run(run, "run", ("optimizer", "lr", "batch_size", "hidden"))
     return (f"run {number}: {run['optimizer']} lr={run['lr']:.3g} B={run['batch_size']} "
             f"H={run['hidden']}")
 
@@ -466,6 +536,10 @@ TABLE_COLUMNS = ("run", "lr", "batch size", "epochs", "hidden", "optimizer",
 
 def runs_table_html(runs) -> str:
     """An HTML <table> with one row per run (the best test accuracy in bold); '' if no runs."""
+    if isinstance(runs, (str, bytes)) or not np.iterable(runs):
+        raise TypeError(f"runs must be a list of run_experiment() results; got {runs!r}")
+    for i, run in enumerate(runs):
+        _check_run(run, f"runs[{i}]")
     if not runs:
         return ""
     best = max(range(len(runs)), key=lambda i: runs[i]["test_acc"])
@@ -498,9 +572,11 @@ class TrainingPanel(widgets.VBox):
 
     def __init__(self, data, *, seed: int = 0, redraw_seconds: float = 0.25, **defaults):
         settings = {**DEFAULTS, **defaults}
+        _check_mnist(data)
         self.data = data
-        self.seed = seed
-        self.redraw_seconds = redraw_seconds
+        self.seed = check_seed(seed)
+        self.redraw_seconds = check_positive_number("redraw_seconds", redraw_seconds,
+                                                    allow_zero=True)  # 0: every update
         self.runs: list[dict] = []
         self.state: dict | None = None
         self.frames_drawn = 0  # how many times the figure was rendered (the live updates)

@@ -31,7 +31,14 @@ from ..schedules import (
     WarmupCosine,
     lr_curve,
 )
-from ..validate import check_choice, check_fraction, check_int, check_lr, check_positive_number
+from ..validate import (
+    check_choice,
+    check_fraction,
+    check_int,
+    check_lr,
+    check_numbers,
+    check_positive_number,
+)
 from ..widgets import Panel, dropdown, float_slider, int_slider, lr_slider
 from .mnist import plain_log_axis
 
@@ -201,6 +208,7 @@ def suggest_lr(problem="bowl", optimizer="momentum", kappa=10.0, momentum=0.9) -
     """
     problem = check_choice("problem", problem, PROBLEMS)
     optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+    momentum = check_fraction("momentum", momentum)
     if problem == "rosenbrock" or optimizer in ("rmsprop", "adam"):
         return SUGGESTED_LR[problem][optimizer]
     bowl = make_objective("bowl", kappa)
@@ -219,6 +227,10 @@ def stable_lr_limit(problem="bowl", optimizer="gd", kappa=10.0, momentum=0.9) ->
     GD: 2/λ_max; momentum: 2(1 + β)/λ_max; Nesterov: 2(1 + β)/((1 + 2β) λ_max). RMSProp and
     Adam take steps of about lr whatever the curvature: no such limit (inf).
     """
+    problem = check_choice("problem", problem, PROBLEMS)
+    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+    kappa = _check_kappa(kappa)
+    momentum = check_fraction("momentum", momentum)
     if optimizer in ("rmsprop", "adam"):
         return math.inf
     if problem == "bowl":
@@ -262,17 +274,25 @@ def _round_down(x: float) -> float:
 
 def optimal_momentum(kappa: float) -> float:
     """β* = ((√κ − 1)/(√κ + 1))²: the heavy-ball momentum that contracts a quadratic fastest."""
+    root = math.sqrt(_check_kappa(kappa))
+    return ((root - 1) / (root + 1)) ** 2
+
+
+def _check_kappa(kappa) -> float:
+    """A condition number: a finite number >= 1."""
     kappa = check_positive_number("kappa", kappa)
     if kappa < 1:
         raise ValueError(f"kappa must be >= 1 (λ_max / λ_min); got {kappa!r}")
-    root = math.sqrt(kappa)
-    return ((root - 1) / (root + 1)) ** 2
+    return kappa
 
 
 def optimal_momentum_lr(lam_min: float, lam_max: float) -> float:
     """lr* = (2/(√λ_max + √λ_min))²: the learning rate that goes with β*."""
     lam_min = check_positive_number("lam_min", lam_min)
     lam_max = check_positive_number("lam_max", lam_max)
+    if lam_max < lam_min:
+        raise ValueError(f"lam_max must be >= lam_min; got lam_min={lam_min!r}, "
+                         f"lam_max={lam_max!r}")
     return (2 / (math.sqrt(lam_max) + math.sqrt(lam_min))) ** 2
 
 
@@ -287,7 +307,9 @@ def momentum_sweep(kappa: float, betas=None, *, lr=None, num_steps: int = 300,
     minimum), ``steps_best``, ``steps_formula`` (steps at the grid point nearest the formula).
     """
     bowl = QuadraticBowl(kappa=kappa, lam_min=1.0)
-    betas = np.round(np.arange(0.0, 0.995, 0.01), 2) if betas is None else np.asarray(betas)
+    betas = (np.round(np.arange(0.0, 0.995, 0.01), 2) if betas is None
+             else check_numbers("betas", betas, low=0.0, below=1.0))
+    num_steps = check_int("num_steps", num_steps, low=1)
     lr = optimal_momentum_lr(bowl.lam_min, bowl.lam_max) if lr is None else check_lr(lr)
     steps = np.full(len(betas), np.nan)
     for i, beta in enumerate(betas):
@@ -315,6 +337,7 @@ def gd_steps_to_tolerance(kappa: float, *, num_steps: int = 5000, tol: float = 1
                           x0=(1.0, 1.0)) -> int | None:
     """Steps plain GD with its best fixed lr, 2/(λ_min + λ_max), needs on the same bowl."""
     bowl = QuadraticBowl(kappa=kappa, lam_min=1.0)
+    num_steps = check_int("num_steps", num_steps, low=1)
     traj = minimize(bowl, x0, "gd", lr=bowl.best_lr(), num_steps=num_steps, tol=tol)
     return traj.converged_at
 
@@ -353,6 +376,10 @@ class _LrHolder:
 def schedule_curves(lr: float, num_steps: int, names=SCHEDULES) -> dict:
     """{name: (num_steps,) learning rates} for each schedule, starting from ``lr``."""
     lr = check_lr(lr)
+    if isinstance(names, str) or not np.iterable(names):
+        raise TypeError(f"names must be a list of schedule names {SCHEDULES}; got {names!r}")
+    for name in names:
+        check_choice("names", name, SCHEDULES)
     curves = {}
     for name in names:
         schedule = make_schedule(name, _LrHolder(lr), num_steps)
@@ -371,14 +398,23 @@ def compare_on_mnist(data, settings, *, hidden: int = 64, batch_size: int = 32,
     """
     from .mnist import run_experiment  # the experiment of notebook 05, reused
 
+    if isinstance(settings, (str, bytes)) or not np.iterable(settings) or not all(
+            isinstance(setting, dict) for setting in settings):
+        raise TypeError(f"settings must be a list of dicts such as [{{'optimizer': 'sgd', "
+                        f"'lr': 0.1}}]; got {settings!r}")
     results = []
-    for setting in settings:
+    for i, setting in enumerate(settings):
         setting = dict(setting)
         name = setting.pop("schedule", "constant")
-        check_choice("schedule", name, SCHEDULES)
-        result = run_experiment(
-            data, hidden=hidden, batch_size=batch_size, num_epochs=num_epochs, seed=seed,
-            schedule=lambda opt, n, name=name: make_schedule(name, opt, n), **setting)
+        try:
+            check_choice("schedule", name, SCHEDULES)
+            result = run_experiment(
+                data, hidden=hidden, batch_size=batch_size, num_epochs=num_epochs, seed=seed,
+                schedule=lambda opt, n, name=name: make_schedule(name, opt, n), **setting)
+        except (TypeError, ValueError) as exc:
+            if str(exc).startswith(("data ", "hidden ", "batch_size ", "num_epochs ", "seed ")):
+                raise
+            raise type(exc)(f"settings[{i}]: {exc}") from None
         result["schedule"] = name
         results.append(result)
     return results
@@ -478,6 +514,10 @@ def make_panel(optimizer="momentum", lr=None, momentum=0.9, problem="bowl", kapp
 def widgets_kappa_slider(kappa: float):
     """The condition-number slider κ = λ_max/λ_min, on a log scale from 1 to 1000."""
     import ipywidgets as widgets
+
+    kappa = _check_kappa(kappa)
+    if kappa > 1000:
+        raise ValueError(f"kappa must lie between 1 and 1000 (the slider's range); got {kappa!r}")
 
     return widgets.FloatLogSlider(
         value=kappa, base=10, min=0, max=3, step=0.05, description="κ (bowl)",

@@ -26,9 +26,20 @@ from matplotlib import ticker
 from matplotlib.figure import Figure
 
 from ..batches import as_rng
+from ..gd import blew_up
 from ..objectives import LeastSquares, make_regression
 from ..plots import COLORS, PALETTE
-from ..validate import check_batch_size, check_int, check_lr, check_positive_number
+from ..validate import (
+    check_batch_size,
+    check_flag,
+    check_int,
+    check_ints,
+    check_lr,
+    check_numbers,
+    check_point,
+    check_positive_number,
+    check_seed,
+)
 from ..widgets import Panel, batch_size_slider, int_slider, lr_slider
 
 N_EXAMPLES = 200
@@ -96,16 +107,21 @@ def run_sgd(problem, batch_size, lr, num_epochs, *, w0=None, replacement=False, 
     Stops (status "diverged") when |w − w*|² grows past ``blowup`` times its start.
     Returns an ``SGDRun``.
     """
+    _check_problem(problem)
     n = problem.n_examples
     batch_size = check_batch_size(batch_size, n)
     lr = check_lr(lr)
     num_epochs = check_int("num_epochs", num_epochs, low=1)
     lr_decay = check_positive_number("lr_decay", lr_decay, allow_zero=True)
     runs = 1 if num_runs is None else check_int("num_runs", num_runs, low=1)
+    replacement = check_flag("replacement", replacement)
+    blowup = check_positive_number("blowup", blowup)
+    if w0 is not None:
+        w0 = check_point("w0", w0, dim=problem.n_features)
     rng = as_rng(seed, "seed")
     X, y, w_min = problem.X, problem.y, problem.w_min
     w = np.array(W0 if w0 is None else w0, dtype=float) * np.ones((runs, 1))  # (R, d)
-    limit = blowup * max(float(np.max(np.sum((w - w_min) ** 2, axis=1))), 1.0)
+    reference = max(float(np.max(np.sum((w - w_min) ** 2, axis=1))), 1.0)
     ws, sizes = [w.copy()], [0]
     diverged_at = None
     # A too-large lr makes w overflow: we detect it and stop, so silence numpy's warnings.
@@ -123,7 +139,7 @@ def run_sgd(problem, batch_size, lr, num_epochs, *, w0=None, replacement=False, 
                 # ĝ_B = (2/B) X_Bᵀ (X_B w − y_B)
                 w = w - lr_epoch * (2.0 / idx.shape[1]) * np.einsum("rb,rbd->rd", residual, X_b)
                 gap2 = np.sum((w - w_min) ** 2, axis=1)
-                if not np.all(gap2 < limit):  # also catches NaN
+                if blew_up(float(np.max(gap2)), reference, blowup):  # NaN too: the shared rule
                     diverged_at = len(ws)
                     break
                 ws.append(w)
@@ -150,14 +166,27 @@ def run_sgd(problem, batch_size, lr, num_epochs, *, w0=None, replacement=False, 
                   examples, examples / n, batch_size, lr, status, diverged_at)
 
 
+def _check_problem(problem) -> None:
+    if not isinstance(problem, LeastSquares):
+        raise TypeError(f"problem must be a LeastSquares (see make_problem()); got {problem!r}")
+
+
+def _check_run(run) -> None:
+    if not isinstance(run, SGDRun):
+        raise TypeError(f"run must be an SGDRun from run_sgd(); got {run!r}")
+
+
 def examples_to_reach(run: SGDRun, threshold: float):
     """Examples processed until the excess loss first falls below ``threshold`` (None: never)."""
+    _check_run(run)
+    threshold = check_positive_number("threshold", threshold)
     below = np.nonzero(run.excess_loss < threshold)[0]
     return int(run.examples[below[0]]) if len(below) else None
 
 
 def epoch_means(run: SGDRun):
     """Mean excess loss over the updates of each epoch: (epochs 1 … E, means), for a calm plot."""
+    _check_run(run)
     epoch_of_update = np.ceil(run.epochs[1:] - 1e-9).astype(int)  # update t belongs to this epoch
     num_epochs = int(epoch_of_update[-1])
     sums = np.bincount(epoch_of_update, weights=run.excess_loss[1:], minlength=num_epochs + 1)
@@ -171,8 +200,10 @@ def random_batches(n_examples, batch_size, num_batches, *, replacement=False, se
     replacement=False: each batch holds distinct examples (a slice of a shuffle);
     replacement=True: each index is drawn uniformly, repeats allowed.
     """
+    n_examples = check_int("n_examples", n_examples, low=1)
     batch_size = check_batch_size(batch_size, n_examples)
     num_batches = check_int("num_batches", num_batches, low=1)
+    replacement = check_flag("replacement", replacement)
     rng = as_rng(seed, "seed")
     if replacement:
         return rng.integers(0, n_examples, size=(num_batches, batch_size))
@@ -182,6 +213,8 @@ def random_batches(n_examples, batch_size, num_batches, *, replacement=False, se
 
 def minibatch_gradients(problem, w, batch_size, num_batches, *, replacement=False, seed=0):
     """Mini-batch gradients at the fixed point ``w``: shape (num_batches, d), one row per batch."""
+    _check_problem(problem)
+    w = check_point("w", w, dim=problem.n_features)
     per_example = problem.sample_grads(w)  # (N, d): ∇ℓᵢ(w) = 2 (xᵢ·w − yᵢ) xᵢ
     idx = random_batches(problem.n_examples, batch_size, num_batches,
                          replacement=replacement, seed=seed)
@@ -194,8 +227,15 @@ def predicted_variance(sigma2, n_examples, batch_size, *, replacement=False):
     With replacement: σ²/B. Without (distinct examples): σ²/B · (N − B)/(N − 1), which is σ² at
     B = 1 and exactly 0 at B = N (the whole data set: no randomness left).
     """
-    b = np.asarray(batch_size, dtype=float)
-    if replacement:
+    sigma2 = check_positive_number("sigma2", sigma2, allow_zero=True)
+    n_examples = check_int("n_examples", n_examples, low=2)
+    # B may be a float array: the formula drawn as a smooth curve over 1 … N
+    b = (check_positive_number("batch_size", batch_size) if np.ndim(batch_size) == 0
+         else check_numbers("batch_size", batch_size, positive=True))
+    if np.any(b > n_examples):
+        raise ValueError(f"batch_size must not exceed n_examples={n_examples}; got {batch_size!r}")
+    b = np.asarray(b, dtype=float)
+    if check_flag("replacement", replacement):
         return sigma2 / b
     return sigma2 / b * (n_examples - b) / (n_examples - 1)
 
@@ -207,7 +247,11 @@ def gradient_variance(problem, w, batch_sizes, *, num_batches=2000, replacement=
     (with the (N − B)/(N − 1) correction unless ``replacement``), "predicted_no_fpc" (σ²/B),
     plus "sigma2": the per-example variance tr Cov(∇ℓᵢ(w)), "n_examples" and "full_grad".
     """
-    batch_sizes = np.array([check_batch_size(b, problem.n_examples) for b in batch_sizes])
+    _check_problem(problem)
+    w = check_point("w", w, dim=problem.n_features)
+    seed = check_seed(seed)
+    batch_sizes = np.array(check_ints("batch_sizes", batch_sizes, low=1,
+                                      high=problem.n_examples))
     sigma2 = float(problem.sample_grads(w).var(axis=0).sum())
     measured = np.array([
         minibatch_gradients(problem, w, b, num_batches, replacement=replacement,
@@ -233,6 +277,7 @@ def visit_counts(n_examples, num_epochs, *, replacement=True, seed=0):
     about Poisson(1): a fraction (1 − 1/N)^N ≈ 1/e ≈ 0.368 of the examples is never drawn.
     """
     n_examples = check_int("n_examples", n_examples, low=1)
+    num_epochs = check_int("num_epochs", num_epochs, low=1)
     idx = random_batches(n_examples, n_examples, num_epochs, replacement=replacement, seed=seed)
     counts = np.zeros((num_epochs, n_examples), dtype=int)
     np.add.at(counts, (np.arange(num_epochs)[:, None], idx), 1)
@@ -249,6 +294,11 @@ def noise_ball(problem, lrs, batch_sizes, *, num_updates=500, num_runs=16, repla
     Prediction for small lr, batches drawn independently with replacement (σ² at w*):
         E[f(w) − f(w*)] ≈ lr · σ²/(4B).
     """
+    _check_problem(problem)
+    lrs = check_numbers("lrs", lrs, positive=True)
+    batch_sizes = check_ints("batch_sizes", batch_sizes, low=1, high=problem.n_examples)
+    num_runs = check_int("num_runs", num_runs, low=1)
+    seed = check_seed(seed)
     sigma2 = float(problem.sample_grads(problem.w_min).var(axis=0).sum())
     n = problem.n_examples
     num_updates = check_int("num_updates", num_updates, low=2)
@@ -404,7 +454,8 @@ def compute_sgd_panel(batch_size, lr, num_epochs=5, *, problem=None, seed=0):
     "num_epochs", "n_examples", "updates_per_epoch"}; curves = {"epochs", "updates",
     "excess_loss", "status", "diverged_at", "final_excess"} (x and y of the plotted lines).
     """
-    problem = problem or _default_problem()
+    problem = _default_problem() if problem is None else problem
+    _check_problem(problem)
     n = problem.n_examples
     batch_size = check_batch_size(batch_size, n)
     gd = run_sgd(problem, n, lr, num_epochs, seed=seed)

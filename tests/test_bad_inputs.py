@@ -1,0 +1,937 @@
+"""Every public function and class of ``helpers``, called with bad values the way a careless learner
+would: each call must raise a ValueError or TypeError whose message names the argument. Never
+another exception type, never a warning, never a silent NaN.
+
+``SWEPT`` holds, per public name, a call with good arguments and the bad values to try for each
+argument. ``SKIPPED`` and ``ELSEWHERE`` hold the names that are not swept here, each with its
+reason. ``test_every_public_name_is_swept_or_skipped`` finds the public names by introspection, so a
+new public function without an entry fails it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import pkgutil
+import warnings
+
+import numpy as np
+import pytest
+
+import helpers
+import helpers.panels
+
+# ---- bad values, by the kind of argument --------------------------------------------------------
+
+POSITIVE = [None, "1", math.nan, math.inf, -1.0, 0.0, True]  # a positive finite number
+NONNEG = [None, "1", math.nan, math.inf, -1.0, True]  # a finite number >= 0
+NUMBER = [None, "1", math.nan, math.inf, True]  # any finite number
+COUNT = [None, "3", 2.5, 0, -1, True]  # an integer >= 1
+COUNT0 = [None, "3", 2.5, -1, True]  # an integer >= 0
+SEED = ["0", -1, 1.5, True]  # an integer >= 0 (None is allowed where it means a fixed seed)
+FRACTION = [None, "0.5", math.nan, -0.1, 1.0, True]  # a number in [0, 1)
+FUNCTION = [None, 5, "f"]  # a callable
+FLAG = [None, "yes", 2]  # True or False
+CHOICE = [None, "no-such-name", 3]  # one of a fixed set of names
+ARRAY_2D = [None, "abc", [[math.nan, 1.0]], np.ones(3), np.ones((2, 2, 2))]
+LABELS = [None, "abc", [0.0, 1.0], [[0, 1]], [-1, 0], [0, 99]]  # integer class labels 0..k-1
+
+
+def _rng():
+    return np.random.default_rng(0)
+
+
+# ---- good arguments: small, fast objects -------------------------------------------------------
+
+def model():
+    from helpers.layers import mlp
+
+    return mlp([4, 8, 3])
+
+
+def model64():
+    from helpers.layers import mlp
+
+    return mlp([4, 5, 3], dtype=np.float64)
+
+
+X4 = _rng().standard_normal((12, 4)).astype(np.float32)
+Y3 = np.arange(12) % 3
+
+
+def opt_for(net):
+    from helpers.optim import SGD
+
+    return SGD(net.parameters(), lr=0.1)
+
+
+def point():
+    x = np.array([1.0, 2.0])
+    return [(x, np.zeros_like(x))]
+
+
+def sgd():
+    from helpers.optim import SGD
+
+    return SGD(point(), lr=0.1)
+
+
+_MNIST = {}
+
+
+def mnist_data():
+    """A few hundred digits of the offline sample: enough for every MNIST entry point."""
+    if not _MNIST:
+        from helpers.data import load_mnist
+        from helpers.panels.mnist import subset
+
+        _MNIST["data"] = subset(load_mnist("sample", verbose=False), 200)
+    return _MNIST["data"]
+
+
+def trained_run():
+    from helpers.objectives import LeastSquares, make_regression
+    from helpers.panels.sgd import run_sgd
+
+    X, y, _ = make_regression(40, 2)
+    return run_sgd(LeastSquares(X, y), 4, 0.05, 2)
+
+
+# ---- the table: name -> (call, good arguments, {argument: bad values}) -------------------------
+# call(**kwargs) is made once per bad value, with the good arguments and that one value replaced.
+# "good" is a function returning the good arguments, so every call gets fresh objects.
+
+def entry(call, good, bad):
+    return {"call": call, "good": good, "bad": bad}
+
+
+def _cls(path):
+    module, name = path.rsplit(".", 1)
+    return getattr(importlib.import_module(f"helpers.{module}"), name)
+
+
+def _objectives():
+    from helpers.objectives import LeastSquares, Parabola, QuadraticBowl
+
+    return {
+        "objectives.Parabola": entry(Parabola, dict, {"a": POSITIVE}),
+        "objectives.QuadraticBowl": entry(QuadraticBowl, dict, {
+            "kappa": POSITIVE + [0.5], "lam_min": POSITIVE, "angle_deg": NUMBER}),
+        "objectives.Rosenbrock": entry(_cls("objectives.Rosenbrock"), dict,
+                                       {"a": NUMBER, "b": POSITIVE}),
+        "objectives.DoubleWell": entry(_cls("objectives.DoubleWell"), dict, {
+            "n_samples": COUNT + [1], "tilt": NUMBER + [1.6, -5.0], "noise": NONNEG,
+            "seed": SEED}),
+        "objectives.LeastSquares": entry(LeastSquares, lambda: {"X": X4, "y": X4[:, 0]}, {
+            "X": ARRAY_2D + [np.ones((0, 4))], "y": [None, "abc", [math.nan] * 12, np.ones(5)]}),
+        "objectives.make_regression": entry(_cls("objectives.make_regression"), dict, {
+            "n": COUNT, "d": COUNT, "noise": NONNEG, "seed": SEED}),
+    }
+
+
+def _gd():
+    from helpers.gd import minimize, run_gd
+    from helpers.objectives import Parabola, Rosenbrock
+
+    gd_good = lambda: {"objective": Parabola(), "x0": 1.0, "lr": 0.1, "num_steps": 5}  # noqa: E731
+    return {
+        "gd.run_gd": entry(run_gd, gd_good, {
+            "objective": [None, 5, "parabola"], "x0": [None, "a", math.nan, math.inf, 1e200],
+            "lr": POSITIVE, "num_steps": COUNT0, "tol": POSITIVE, "blowup": POSITIVE}),
+        "gd.minimize": entry(minimize, lambda: {**gd_good(), "optimizer": "adam"}, {
+            "objective": [None, 5], "x0": [None, "a", math.nan, 1e200], "optimizer": CHOICE,
+            "lr": POSITIVE, "num_steps": COUNT0, "eps": POSITIVE, "betas": [None, (0.9,), 0.9]}),
+        "gd.run_gd (2-D)": entry(run_gd, lambda: {"objective": Rosenbrock(), "x0": [0.0, 0.0],
+                                                  "lr": 1e-3, "num_steps": 3},
+                                 {"x0": [[1.0], [1.0, 2.0, 3.0], 1.0]}),
+    }
+
+
+def _layers():
+    from helpers.layers import Linear, ReLU, Sequential, Sigmoid, Tanh, check_dtype, mlp
+
+    def backward_of(build, forward_X=None):
+        def call(dY):
+            layer = build()
+            if forward_X is not None:
+                layer.forward(forward_X)
+            return layer.backward(dY)
+        return call
+
+    X = np.ones((3, 4), dtype=np.float32)
+    return {
+        "layers.check_dtype": entry(check_dtype, lambda: {"dtype": np.float32},
+                                    {"dtype": [None, "int8", int, "nonsense", 3]}),
+        "layers.Linear": entry(Linear, lambda: {"n_in": 4, "n_out": 2}, {
+            "n_in": COUNT, "n_out": COUNT, "rng": SEED + ["seed"], "dtype": [np.int32, "x"]}),
+        "layers.Linear forward": entry(lambda X: Linear(4, 2).forward(X), lambda: {"X": X},
+                                       {"X": [None, "abc", np.ones(4), np.ones((3, 5)),
+                                              np.array([["a"] * 4])]}),
+        "layers.Linear backward": entry(backward_of(lambda: Linear(4, 2), X),
+                                        lambda: {"dY": np.ones((3, 2), np.float32)},
+                                        {"dY": [None, np.ones((3, 3)), np.ones((2, 2)),
+                                                np.ones(2)]}),
+        "layers.ReLU": entry(lambda X: ReLU().forward(X), lambda: {"X": X}, {"X": [None, "abc"]}),
+        "layers.Sigmoid": entry(lambda X: Sigmoid().forward(X), lambda: {"X": X},
+                                {"X": [None, "abc"]}),
+        "layers.Tanh": entry(lambda X: Tanh().forward(X), lambda: {"X": X}, {"X": [None, "abc"]}),
+        "layers.Sequential": entry(lambda layer: Sequential(Linear(4, 2), layer),
+                                   lambda: {"layer": ReLU()},
+                                   {"layer": [None, 5, "relu", np.ones(3)]}),
+        "layers.mlp": entry(mlp, lambda: {"sizes": [4, 3]}, {
+            "sizes": [None, 5, [4], [4, 0], [4, 2.5], "ab"], "activation": CHOICE,
+            "seed": SEED, "dtype": [np.int64, None]}),
+    }
+
+
+def _losses():
+    from helpers.losses import MSELoss, SoftmaxCrossEntropy, accuracy, softmax
+
+    logits = np.eye(3)
+    return {
+        "losses.MSELoss": entry(lambda y_hat, y: MSELoss().forward(y_hat, y),
+                                lambda: {"y_hat": np.ones((3, 1)), "y": np.ones((3, 1))}, {
+                                    "y_hat": [None, "abc", np.ones(3), np.ones((0, 1))],
+                                    "y": [None, np.ones(3), np.ones((3, 2))]}),
+        "losses.SoftmaxCrossEntropy": entry(
+            lambda logits, y: SoftmaxCrossEntropy().forward(logits, y),
+            lambda: {"logits": logits, "y": [0, 1, 2]},
+            {"logits": [None, "abc", np.ones(3), np.ones((3, 0)), np.ones((2, 3))],
+             "y": LABELS + [[]]}),
+        "losses.softmax": entry(softmax, lambda: {"logits": logits},
+                                {"logits": [None, "abc", [[math.inf, 0.0]], [[math.nan]],
+                                            np.ones((2, 0))]}),
+        "losses.accuracy": entry(accuracy, lambda: {"logits_or_probs": logits, "y": [0, 1, 2]}, {
+            "logits_or_probs": [None, "abc", np.ones(3), np.ones((0, 3))],
+            "y": LABELS + [[5, 6, 7], [-1, 1, 2], []]}),
+    }
+
+
+def _optim():
+    from helpers.optim import SGD, Adam, Optimizer, RMSProp, make_optimizer
+
+    params = [None, 5, "params", [np.ones(2)], [(np.ones(2), np.ones(3))],
+              [(np.ones(2, int), np.ones(2, int))], [([1.0], [0.0])]]
+    return {
+        "optim.Optimizer": entry(Optimizer, lambda: {"params": point(), "lr": 0.1},
+                                 {"params": params, "lr": POSITIVE}),
+        "optim.SGD": entry(SGD, lambda: {"params": point(), "lr": 0.1}, {
+            "params": params, "lr": POSITIVE, "momentum": FRACTION, "dampening": FRACTION[:-2],
+            "weight_decay": NONNEG, "nesterov": FLAG}),
+        "optim.RMSProp": entry(RMSProp, lambda: {"params": point()}, {
+            "lr": POSITIVE, "alpha": FRACTION, "eps": POSITIVE, "weight_decay": NONNEG,
+            "momentum": FRACTION}),
+        "optim.Adam": entry(Adam, lambda: {"params": point()}, {
+            "lr": POSITIVE, "betas": [None, 0.9, (0.9,), (1.0, 0.9), (0.9, math.nan)],
+            "eps": POSITIVE, "weight_decay": NONNEG}),
+        "optim.make_optimizer": entry(make_optimizer,
+                                      lambda: {"name": "adam", "params": point(), "lr": 0.1},
+                                      {"name": CHOICE, "lr": POSITIVE, "momentum": FRACTION,
+                                       "params": params}),
+    }
+
+
+def _schedules():
+    from helpers.schedules import (
+        CosineAnnealingLR,
+        ExponentialLR,
+        LinearWarmup,
+        Schedule,
+        StepLR,
+        WarmupCosine,
+        lr_curve,
+    )
+
+    not_an_optimizer = [None, 5, "sgd"]
+    return {
+        "schedules.Schedule": entry(Schedule, lambda: {"optimizer": sgd()},
+                                    {"optimizer": not_an_optimizer}),
+        "schedules.StepLR": entry(StepLR, lambda: {"optimizer": sgd(), "step_size": 2}, {
+            "optimizer": not_an_optimizer, "step_size": COUNT, "gamma": POSITIVE}),
+        "schedules.ExponentialLR": entry(ExponentialLR, lambda: {"optimizer": sgd(), "gamma": 0.9},
+                                         {"optimizer": not_an_optimizer, "gamma": POSITIVE}),
+        "schedules.CosineAnnealingLR": entry(
+            CosineAnnealingLR, lambda: {"optimizer": sgd(), "T_max": 10},
+            {"optimizer": not_an_optimizer, "T_max": COUNT, "eta_min": NONNEG}),
+        "schedules.LinearWarmup": entry(
+            LinearWarmup, lambda: {"optimizer": sgd(), "warmup_steps": 3},
+            {"optimizer": not_an_optimizer, "warmup_steps": COUNT,
+             "start_factor": [None, "1", math.nan, 0.0, -0.5, 1.5, True]}),
+        "schedules.WarmupCosine": entry(
+            WarmupCosine, lambda: {"optimizer": sgd(), "warmup_steps": 3, "total_steps": 10},
+            {"optimizer": not_an_optimizer, "warmup_steps": COUNT, "total_steps": COUNT + [3],
+             "start_factor": [None, 0.0, 1.5], "eta_min": NONNEG}),
+        "schedules.lr_curve": entry(
+            lr_curve, lambda: {"schedule": ExponentialLR(sgd(), gamma=0.9), "num_steps": 5},
+            {"schedule": [None, 5, sgd()], "num_steps": COUNT0}),
+        "schedules.lr_curve (gamma > 1)": entry(
+            lambda gamma: lr_curve(ExponentialLR(sgd(), gamma=gamma), 2000), lambda: {"gamma": 0.9},
+            {"gamma": [2.0, 1e10]}),
+        "schedules.StepLR (gamma > 1)": entry(
+            lambda gamma: lr_curve(StepLR(sgd(), step_size=1, gamma=gamma), 2000),
+            lambda: {"gamma": 0.9}, {"gamma": [2.0]}),
+    }
+
+
+def _gradcheck():
+    from helpers.gradcheck import check_layer_grads, numerical_grad, relative_error
+
+    return {
+        "gradcheck.numerical_grad": entry(
+            numerical_grad, lambda: {"f": lambda x: float(np.sum(x**2)), "x": np.ones(2)},
+            {"f": FUNCTION + [lambda x: x], "x": [None, [1.0], np.ones(2, np.float32),
+                                                  np.array([math.nan])],
+             "eps": POSITIVE}),
+        "gradcheck.relative_error": entry(
+            relative_error, lambda: {"a": np.ones(2), "b": np.ones(2)},
+            {"a": [None, "abc", [math.nan, 1.0], np.ones(3)], "b": [None, [math.inf, 1.0]]}),
+        "gradcheck.check_layer_grads": entry(
+            check_layer_grads, lambda: {"model": model64(), "X": np.ones((2, 4))},
+            {"model": [None, 5, model()], "X": [None, "abc", np.ones((2, 4), np.float32)],
+             "loss_fn": [5, "mse"], "eps": POSITIVE, "seed": SEED}),
+    }
+
+
+def _batches():
+    from helpers.batches import as_rng, iterate_minibatches, minibatches
+
+    return {
+        "batches.as_rng": entry(as_rng, lambda: {"rng": 0}, {"rng": SEED + [None, "x"]}),
+        "batches.minibatches": entry(minibatches, lambda: {"n_examples": 10, "batch_size": 3,
+                                                           "rng": 0},
+                                     {"n_examples": COUNT, "batch_size": COUNT + [11],
+                                      "rng": SEED + [None]}),
+        "batches.iterate_minibatches": entry(
+            iterate_minibatches, lambda: {"X": X4, "y": Y3, "batch_size": 4, "rng": 0},
+            {"X": ARRAY_2D, "y": [None, "abc", Y3[:5]], "batch_size": COUNT + [13],
+             "rng": SEED}),
+    }
+
+
+def _train():
+    from helpers.losses import MSELoss, SoftmaxCrossEntropy
+    from helpers.train import evaluate, train
+
+    def train_good():
+        net = model()
+        return {"model": net, "loss_fn": SoftmaxCrossEntropy(), "optimizer": opt_for(net),
+                "X": X4, "y": Y3, "progress": False, "batch_size": 4}
+
+    return {
+        "train.train": entry(train, train_good, {
+            "model": [None, 5], "loss_fn": [None, 5, "mse"],
+            "optimizer": [None, 5, "sgd", opt_for(model()), sgd()],
+            "X": ARRAY_2D + [np.ones((12, 5)), np.ones((0, 4))],
+            "y": LABELS + [Y3.astype(float), Y3[:5]], "batch_size": COUNT + [13],
+            "num_epochs": COUNT, "seed": SEED + [None], "log_every": COUNT,
+            "callbacks": [5, "cb", [5]], "schedule": [5, "cosine"],
+            "X_test": [np.ones((3, 5))], "y_test": [[0.5, 1.5]]}),
+        "train.evaluate": entry(evaluate, lambda: {"model": model(), "X": X4, "y": Y3}, {
+            "model": [None, 5], "X": ARRAY_2D, "y": LABELS + [Y3.astype(float)],
+            "loss_fn": [5, MSELoss()]}),
+    }
+
+
+def _validate():
+    from helpers import validate as v
+
+    return {
+        "validate.check_positive_number": entry(
+            lambda value: v.check_positive_number("value", value), lambda: {"value": 1.0},
+            {"value": POSITIVE}),
+        "validate.check_lr": entry(v.check_lr, lambda: {"lr": 0.1}, {"lr": POSITIVE}),
+        "validate.check_int": entry(lambda value: v.check_int("value", value, low=1),
+                                    lambda: {"value": 1}, {"value": COUNT}),
+        "validate.check_batch_size": entry(lambda batch_size: v.check_batch_size(batch_size, 10),
+                                           lambda: {"batch_size": 2},
+                                           {"batch_size": COUNT + [11]}),
+        "validate.check_fraction": entry(lambda value: v.check_fraction("value", value),
+                                         lambda: {"value": 0.5}, {"value": FRACTION}),
+        "validate.check_choice": entry(lambda value: v.check_choice("value", value, ["a", "b"]),
+                                       lambda: {"value": "a"}, {"value": CHOICE}),
+        "validate.check_array": entry(lambda value: v.check_array("value", value, ndim=2),
+                                      lambda: {"value": np.ones((2, 2))}, {"value": ARRAY_2D}),
+        "validate.check_same_length": entry(lambda y: v.check_same_length(np.ones(3), y),
+                                            lambda: {"y": np.ones(3)}, {"y": [np.ones(2)]}),
+        "validate.check_number": entry(lambda value: v.check_number("value", value),
+                                       lambda: {"value": 1.0}, {"value": NUMBER}),
+        "validate.check_seed": entry(v.check_seed, lambda: {"seed": 0}, {"seed": SEED + [None]}),
+        "validate.check_callable": entry(lambda value: v.check_callable("value", value),
+                                         lambda: {"value": print}, {"value": FUNCTION}),
+        "validate.check_numbers": entry(lambda values: v.check_numbers("values", values,
+                                                                       positive=True),
+                                        lambda: {"values": [0.1, 1.0]},
+                                        {"values": [None, "abc", [], [0.0], [math.nan],
+                                                    [[1.0]], [True]]}),
+        "validate.check_ints": entry(lambda values: v.check_ints("values", values, low=1),
+                                     lambda: {"values": [1, 2]},
+                                     {"values": [None, 5, "12", [], [0], [1.5], [True]]}),
+        "validate.check_objective": entry(v.check_objective, lambda: {"objective": _bowl()},
+                                          {"objective": [None, 5, "bowl"]}),
+        "validate.check_point": entry(lambda x: v.check_point("x", x, dim=2),
+                                      lambda: {"x": [0.0, 1.0]},
+                                      {"x": [None, "ab", True, [0.0], [math.nan, 0.0]]}),
+        "validate.check_flag": entry(lambda value: v.check_flag("value", value),
+                                     lambda: {"value": True}, {"value": FLAG + [1]}),
+        "validate.check_labels": entry(lambda y: v.check_labels("y", y, 3), lambda: {"y": [0, 2]},
+                                       {"y": LABELS + [[]]}),
+    }
+
+
+def _bowl():
+    from helpers.objectives import QuadraticBowl
+
+    return QuadraticBowl()
+
+
+def _plots():
+    from helpers import plots
+    from helpers.objectives import Parabola, QuadraticBowl
+
+    return {
+        "plots.plot_curve_path": entry(plots.plot_curve_path,
+                                       lambda: {"f": Parabola().f, "xs": [1.0, 0.5]},
+                                       {"f": FUNCTION, "xs": [None, "abc", [], [math.nan]],
+                                        "x_range": [5, (1.0,), (1.0, math.nan), (2.0, 1.0)]}),
+        "plots.plot_contours": entry(plots.plot_contours, lambda: {"objective": QuadraticBowl()},
+                                     {"objective": [None, 5, Parabola()],
+                                      "xlim": [None, 5, (1.0, math.inf), (2.0, -2.0)],
+                                      "levels": COUNT, "num": COUNT}),
+        "plots.plot_path": entry(plots.plot_path, lambda: {"xs": np.ones((3, 2))},
+                                 {"xs": [None, "abc", np.ones(3), np.ones((3, 3)),
+                                         np.ones((0, 2))]}),
+        "plots.plot_loss_curves": entry(plots.plot_loss_curves, lambda: {"curves": {"a": [1, 2]}},
+                                        {"curves": [None, 5, [1, 2], {"a": "abc"}]}),
+        "plots.show_digits": entry(plots.show_digits, lambda: {"images": np.zeros((2, 784))},
+                                   {"images": [None, "abc", np.zeros((2, 10)), np.zeros((0, 784))],
+                                    "labels": [[1], "ab"], "ncols": COUNT}),
+        "plots.plain_log_ticks": entry(plots.plain_log_ticks, lambda: {"axis": _axis()},
+                                       {"axis": [None, 5, "y"]}),
+        "plots.figure_png": entry(plots.figure_png, lambda: {"fig": _figure()},
+                                  {"fig": [None, 5, "fig"], "dpi": POSITIVE[1:]}),
+    }
+
+
+def _axis():
+    from matplotlib.figure import Figure
+
+    return Figure().subplots().yaxis
+
+
+def _figure():
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    fig.subplots()
+    return fig
+
+
+def _widgets():
+    from helpers import widgets as w
+
+    return {
+        "widgets.lr_slider": entry(w.lr_slider, dict, {
+            "value": [None, "0.1", math.nan, -1.0, 0.0, 5.0], "min": POSITIVE, "max": POSITIVE}),
+        "widgets.batch_size_options": entry(w.batch_size_options, lambda: {"n_examples": 8},
+                                            {"n_examples": COUNT}),
+        "widgets.batch_size_slider": entry(w.batch_size_slider, lambda: {"n_examples": 8},
+                                           {"n_examples": COUNT, "value": [3, "8", 0, 9]}),
+        "widgets.int_slider": entry(w.int_slider, lambda: {"value": 2, "min": 1, "max": 5,
+                                                           "description": "steps"},
+                                    {"value": [None, "2", 2.5, 0, 6], "min": [None, "1", 1.5],
+                                     "max": [None, 0]}),
+        "widgets.float_slider": entry(w.float_slider,
+                                      lambda: {"value": 0.5, "min": 0.0, "max": 1.0,
+                                               "description": "x"},
+                                      {"value": [None, "0.5", math.nan, -1.0, 2.0],
+                                       "min": [None, math.nan, 2.0], "max": [None, math.inf]}),
+        "widgets.dropdown": entry(w.dropdown, lambda: {"options": ["a", "b"], "description": "d"},
+                                  {"options": [None, 5, []], "value": ["c"]}),
+        "widgets.selection_slider": entry(w.selection_slider,
+                                          lambda: {"options": [1, 2, 4], "value": 2,
+                                                   "description": "n"},
+                                          {"options": [None, 5, [], "abc"], "value": [3, None]}),
+        "widgets.message_html": entry(w.message_html, lambda: {"text": "hi"},
+                                      {"level": CHOICE}),
+    }
+
+
+def _gd_1d():
+    from helpers.objectives import Parabola
+    from helpers.panels import gd_1d as p
+
+    return {
+        "panels.gd_1d.snap_lr": entry(p.snap_lr, lambda: {"lr": 0.1}, {"lr": POSITIVE,
+                                                                       "a": POSITIVE}),
+        "panels.gd_1d.regime": entry(p.regime, lambda: {"lr": 0.1}, {"lr": POSITIVE,
+                                                                     "a": POSITIVE}),
+        "panels.gd_1d.regime_map": entry(p.regime_map, lambda: {"a_values": [1.0], "lrs": [0.1]},
+                                         {"a_values": [None, "a", [-1.0], [math.nan]],
+                                          "lrs": [None, "a", [0.0], [math.inf]]}),
+        "panels.gd_1d.contraction_factor": entry(p.contraction_factor, lambda: {"lr": 0.1},
+                                                 {"lr": POSITIVE, "a": POSITIVE}),
+        "panels.gd_1d.predicted_steps": entry(p.predicted_steps, lambda: {"lr": 0.1},
+                                              {"lr": POSITIVE, "a": POSITIVE, "tol": POSITIVE}),
+        "panels.gd_1d.steps_to_tolerance": entry(
+            p.steps_to_tolerance, lambda: {"objective": Parabola(), "x0": 1.0, "lrs": [0.1]},
+            {"objective": [None, 5], "x0": [None, math.nan, "a"], "lrs": [None, [0.0], [-1.0]],
+             "tol": POSITIVE, "max_steps": COUNT}),
+        "panels.gd_1d.largest_stable_lr": entry(
+            p.largest_stable_lr, lambda: {"objective": Parabola(), "x0": 1.0, "lo": 0.5,
+                                          "hi": 1.5},
+            {"objective": [None, 5], "x0": [None, math.nan], "lo": POSITIVE, "hi": POSITIVE,
+             "num_steps": COUNT, "iters": COUNT}),
+        "panels.gd_1d.compute_gd_1d": entry(p.compute_gd_1d, dict, {
+            "lr": POSITIVE, "x0": NUMBER, "num_steps": COUNT0, "a": POSITIVE}),
+    }
+
+
+def _gd_2d():
+    from helpers.objectives import Parabola, QuadraticBowl
+    from helpers.panels import gd_2d as p
+
+    return {
+        "panels.gd_2d.make_objective": entry(p.make_objective, dict,
+                                             {"objective": CHOICE, "kappa": POSITIVE}),
+        "panels.gd_2d.hessian": entry(p.hessian, lambda: {"objective": QuadraticBowl(),
+                                                          "x": [0.0, 0.0]},
+                                      {"objective": [None, 5, Parabola()],
+                                       "x": [None, [0.0], [math.nan, 0.0], "ab"]}),
+        "panels.gd_2d.local_max_stable_lr": entry(
+            p.local_max_stable_lr, lambda: {"objective": QuadraticBowl(), "x": [0.0, 0.0]},
+            {"objective": [None, 5], "x": [None, [0.0], [math.nan, 0.0]]}),
+        "panels.gd_2d.valley_floor_limits": entry(p.valley_floor_limits,
+                                                  lambda: {"xs_along": [0.1, 0.5]},
+                                                  {"xs_along": [None, "a", [], [math.nan]],
+                                                   "objective": [5, Parabola()]}),
+        "panels.gd_2d.predicted_steps": entry(p.predicted_steps,
+                                              lambda: {"eigenvalues": (1.0, 10.0), "lr": 0.1},
+                                              {"eigenvalues": [None, "ab", [], [-1.0, 1.0]],
+                                               "lr": POSITIVE, "tol": POSITIVE}),
+        "panels.gd_2d.worst_case_steps": entry(p.worst_case_steps,
+                                               lambda: {"bowl": QuadraticBowl(), "lrs": [0.1]},
+                                               {"bowl": [None, 5, Parabola()],
+                                                "lrs": [None, [0.0], [math.nan]],
+                                                "tol": POSITIVE, "max_steps": COUNT}),
+        "panels.gd_2d.steps_vs_kappa": entry(p.steps_vs_kappa, lambda: {"kappas": [2.0]},
+                                             {"kappas": [None, [0.5], [math.nan]],
+                                              "rule": CHOICE, "tol": POSITIVE,
+                                              "x0": [[0.0], [math.nan, 0.0]],
+                                              "max_steps": COUNT}),
+        "panels.gd_2d.rosenbrock_stall": entry(p.rosenbrock_stall,
+                                               lambda: {"lr": 1e-3, "num_steps": 50, "tail": 10},
+                                               {"lr": POSITIVE, "num_steps": COUNT,
+                                                "tail": COUNT + [51],
+                                                "x0": [[0.0], [math.nan, 0.0]]}),
+        "panels.gd_2d.gradient_cost": entry(p.gradient_cost,
+                                            lambda: {"ns": (10,), "ds": (2,), "repeats": 1},
+                                            {"ns": [None, [0], [2.5]], "ds": [None, [0]],
+                                             "repeats": COUNT, "max_work": COUNT,
+                                             "fd_n": COUNT, "fd_max_d": COUNT}),
+        "panels.gd_2d.compute_gd_2d": entry(p.compute_gd_2d, dict, {
+            "objective": CHOICE, "kappa": POSITIVE, "lr": POSITIVE, "num_steps": COUNT0}),
+    }
+
+
+def _sgd():
+    from helpers.panels import sgd as p
+
+    problem = lambda: p.make_problem(40, 2)  # noqa: E731
+    return {
+        "panels.sgd.make_data": entry(p.make_data, lambda: {"n": 20}, {
+            "n": COUNT, "d": COUNT, "noise": NONNEG, "n_test": COUNT0[:-1] + [-1], "seed": SEED}),
+        "panels.sgd.make_problem": entry(p.make_problem, lambda: {"n": 20}, {
+            "n": COUNT, "d": COUNT, "noise": NONNEG, "seed": SEED}),
+        "panels.sgd.run_sgd": entry(p.run_sgd, lambda: {"problem": problem(), "batch_size": 4,
+                                                        "lr": 0.05, "num_epochs": 2}, {
+            "problem": [None, 5], "batch_size": COUNT + [41], "lr": POSITIVE,
+            "num_epochs": COUNT, "w0": ["a", [math.nan, 0.0], [0.0]], "seed": SEED,
+            "lr_decay": NONNEG, "num_runs": COUNT[1:], "blowup": POSITIVE,
+            "replacement": FLAG}),
+        "panels.sgd.examples_to_reach": entry(p.examples_to_reach,
+                                              lambda: {"run": trained_run(), "threshold": 0.1},
+                                              {"run": [None, 5], "threshold": POSITIVE}),
+        "panels.sgd.epoch_means": entry(p.epoch_means, lambda: {"run": trained_run()},
+                                        {"run": [None, 5]}),
+        "panels.sgd.random_batches": entry(p.random_batches,
+                                           lambda: {"n_examples": 10, "batch_size": 2,
+                                                    "num_batches": 3},
+                                           {"n_examples": COUNT, "batch_size": COUNT + [11],
+                                            "num_batches": COUNT, "seed": SEED,
+                                            "replacement": FLAG}),
+        "panels.sgd.minibatch_gradients": entry(
+            p.minibatch_gradients, lambda: {"problem": problem(), "w": [0.0, 0.0],
+                                            "batch_size": 2, "num_batches": 3},
+            {"problem": [None, 5], "w": [None, [0.0], [math.nan, 0.0]],
+             "batch_size": COUNT + [41], "num_batches": COUNT, "seed": SEED}),
+        "panels.sgd.predicted_variance": entry(
+            p.predicted_variance, lambda: {"sigma2": 1.0, "n_examples": 10, "batch_size": 2},
+            {"sigma2": NONNEG, "n_examples": COUNT, "batch_size": POSITIVE + [11]}),
+        "panels.sgd.gradient_variance": entry(
+            p.gradient_variance, lambda: {"problem": problem(), "w": [0.0, 0.0],
+                                          "batch_sizes": [1, 2], "num_batches": 20},
+            {"problem": [None, 5], "w": [None, [0.0]], "batch_sizes": [None, [0], [41]],
+             "num_batches": COUNT, "seed": SEED}),
+        "panels.sgd.visit_counts": entry(p.visit_counts, lambda: {"n_examples": 10,
+                                                                 "num_epochs": 2},
+                                         {"n_examples": COUNT, "num_epochs": COUNT,
+                                          "seed": SEED}),
+        "panels.sgd.noise_ball": entry(p.noise_ball, lambda: {"problem": problem(), "lrs": [0.01],
+                                                              "batch_sizes": [2],
+                                                              "num_updates": 10, "num_runs": 2},
+                                       {"problem": [None, 5], "lrs": [None, [0.0], [math.nan]],
+                                        "batch_sizes": [None, [0], [41]],
+                                        "num_updates": COUNT, "num_runs": COUNT, "seed": SEED}),
+        "panels.sgd.compute_sgd_panel": entry(p.compute_sgd_panel,
+                                              lambda: {"batch_size": 4, "lr": 0.05,
+                                                       "num_epochs": 2},
+                                              {"batch_size": COUNT, "lr": POSITIVE,
+                                               "num_epochs": COUNT, "problem": [5, "p"],
+                                               "seed": SEED}),
+    }
+
+
+def _mnist():
+    from helpers.panels import mnist as p
+
+    def trained():
+        return p.build_model(16)
+
+    return {
+        "panels.mnist.build_model": entry(p.build_model, lambda: {"hidden": 4},
+                                          {"hidden": COUNT, "seed": SEED}),
+        "panels.mnist.run_experiment": entry(
+            p.run_experiment, lambda: {"data": mnist_data(), "num_epochs": 1, "hidden": 8},
+            {"data": [None, 5, "sample"], "lr": POSITIVE, "batch_size": COUNT + [201],
+             "num_epochs": COUNT, "hidden": COUNT, "optimizer": CHOICE, "seed": SEED,
+             "schedule": [5, "cosine"], "callbacks": [5], "log_every": COUNT}),
+        "panels.mnist.plural": entry(p.plural, lambda: {"n": 2, "word": "step"},
+                                     {"n": [None, "2", 2.5], "word": [None, 5]}),
+        "panels.mnist.subset": entry(p.subset, lambda: {"data": mnist_data(), "n_train": 10},
+                                     {"data": [None, 5], "n_train": COUNT + [201]}),
+        "panels.mnist.compare_sampling": entry(
+            p.compare_sampling, lambda: {"data": mnist_data(), "num_epochs": 1, "hidden": 8},
+            {"data": [None, 5], "lr": POSITIVE, "batch_size": COUNT + [201],
+             "num_epochs": COUNT, "hidden": COUNT, "seed": SEED}),
+        "panels.mnist.batch_size_sweep": entry(
+            p.batch_size_sweep, lambda: {"data": mnist_data(), "batch_sizes": [200], "hidden": 4,
+                                         "budget_seconds": 1e-3},
+            {"data": [None, 5], "batch_sizes": [None, 5, [0], [201], "16"],
+             "n_train": COUNT[1:] + [201], "lr": POSITIVE, "hidden": COUNT, "num_epochs": COUNT,
+             "budget_seconds": POSITIVE, "optimizer": CHOICE, "seed": SEED}),
+        "panels.mnist.predict": entry(p.predict, lambda: {"model": trained(),
+                                                          "X": np.zeros((2, 784))},
+                                      {"model": [None, 5], "X": [None, "a", np.zeros((2, 5)),
+                                                                 np.zeros(784)]}),
+        "panels.mnist.confusion_matrix": entry(p.confusion_matrix,
+                                               lambda: {"y_true": [0, 1], "y_pred": [1, 1]},
+                                               {"y_true": LABELS + [[0, 12], [0.5, 1.0]],
+                                                "y_pred": [None, [0], [0, -1], [0, 10]],
+                                                "num_classes": COUNT}),
+        "panels.mnist.most_confident_mistakes": entry(
+            p.most_confident_mistakes, lambda: {"model": trained(), "X": np.zeros((3, 784)),
+                                                "y": [0, 1, 2]},
+            {"model": [None, 5], "X": [None, np.zeros((3, 5))], "y": LABELS + [[0]],
+             "k": COUNT}),
+        "panels.mnist.smoothed_loss": entry(
+            p.smoothed_loss, lambda: {"history": _history(), "n_train": 10},
+            {"history": [None, 5], "n_train": COUNT, "max_points": COUNT}),
+        "panels.mnist.run_label": entry(p.run_label, lambda: {"number": 1, "run": _run_dict()},
+                                        {"number": [None, "1", 0, 1.5], "run": [None, 5, {}]}),
+        "panels.mnist.runs_table_html": entry(p.runs_table_html, lambda: {"runs": [_run_dict()]},
+                                              {"runs": [5, [5], [{}]]}),
+        "panels.mnist.TrainingPanel": entry(p.TrainingPanel, lambda: {"data": mnist_data()},
+                                            {"data": [None, 5], "seed": SEED,
+                                             "redraw_seconds": NONNEG}),
+    }
+
+
+def _history():
+    from helpers.train import History
+
+    return History(step_loss=[2.3, 2.0, 1.5], examples_seen=[4, 8, 12])
+
+
+def _run_dict():
+    return {"lr": 0.1, "batch_size": 16, "num_epochs": 1, "hidden": 8, "optimizer": "sgd",
+            "train_loss": 0.5, "test_acc": 0.8, "seconds": 1.0, "status": "ok",
+            "history": _history()}
+
+
+def _optimizers():
+    from helpers.panels import optimizers as p
+
+    return {
+        "panels.optimizers.make_objective": entry(p.make_objective, dict,
+                                                  {"problem": CHOICE, "kappa": POSITIVE}),
+        "panels.optimizers.optimizer_hyper": entry(p.optimizer_hyper,
+                                                   lambda: {"optimizer": "momentum",
+                                                            "momentum": 0.9},
+                                                   {"optimizer": CHOICE, "momentum": FRACTION}),
+        "panels.optimizers.run_optimizer": entry(p.run_optimizer, lambda: {"num_steps": 5}, {
+            "problem": CHOICE, "optimizer": CHOICE, "lr": POSITIVE, "momentum": FRACTION,
+            "kappa": POSITIVE, "num_steps": COUNT0, "x0": ["a", [0.0], [math.nan, 0.0]],
+            "tol": POSITIVE}),
+        "panels.optimizers.compute_paths": entry(p.compute_paths, lambda: {"num_steps": 5}, {
+            "optimizer": CHOICE, "lr": POSITIVE, "momentum": FRACTION, "problem": CHOICE,
+            "kappa": POSITIVE, "num_steps": COUNT}),
+        "panels.optimizers.suggest_lr": entry(p.suggest_lr, dict, {
+            "problem": CHOICE, "optimizer": CHOICE, "kappa": POSITIVE, "momentum": FRACTION}),
+        "panels.optimizers.stable_lr_limit": entry(p.stable_lr_limit, dict, {
+            "problem": CHOICE, "optimizer": CHOICE, "kappa": POSITIVE, "momentum": FRACTION}),
+        "panels.optimizers.optimal_momentum": entry(p.optimal_momentum, lambda: {"kappa": 10.0},
+                                                    {"kappa": POSITIVE + [0.5]}),
+        "panels.optimizers.optimal_momentum_lr": entry(
+            p.optimal_momentum_lr, lambda: {"lam_min": 1.0, "lam_max": 10.0},
+            {"lam_min": POSITIVE, "lam_max": POSITIVE + [0.5]}),
+        "panels.optimizers.momentum_sweep": entry(
+            p.momentum_sweep, lambda: {"kappa": 10.0, "betas": [0.5], "num_steps": 10},
+            {"kappa": POSITIVE, "betas": [5, [1.0], [math.nan]], "lr": POSITIVE[1:],
+             "num_steps": COUNT, "tol": POSITIVE, "x0": [[0.0], [math.nan, 0.0], "a"]}),
+        "panels.optimizers.gd_steps_to_tolerance": entry(
+            p.gd_steps_to_tolerance, lambda: {"kappa": 10.0, "num_steps": 10},
+            {"kappa": POSITIVE, "num_steps": COUNT, "tol": POSITIVE,
+             "x0": [[0.0], [math.nan, 0.0]]}),
+        "panels.optimizers.make_schedule": entry(
+            p.make_schedule, lambda: {"name": "cosine", "optimizer": sgd(), "num_steps": 10},
+            {"name": CHOICE, "optimizer": [None, 5], "num_steps": COUNT}),
+        "panels.optimizers.schedule_curves": entry(p.schedule_curves,
+                                                   lambda: {"lr": 0.1, "num_steps": 10},
+                                                   {"lr": POSITIVE, "num_steps": COUNT,
+                                                    "names": [None, 5, ["nope"]]}),
+        "panels.optimizers.compare_on_mnist": entry(
+            p.compare_on_mnist, lambda: {"data": mnist_data(), "hidden": 4, "num_epochs": 1,
+                                         "settings": [{"optimizer": "sgd", "lr": 0.1}]},
+            {"data": [None, 5], "settings": [None, 5, [5], [{"optimizer": "nope", "lr": 0.1}],
+                                             [{"optimizer": "sgd", "lr": -1.0}]],
+             "hidden": COUNT, "batch_size": COUNT + [201], "num_epochs": COUNT, "seed": SEED}),
+        "panels.optimizers.widgets_kappa_slider": entry(p.widgets_kappa_slider,
+                                                        lambda: {"kappa": 10.0},
+                                                        {"kappa": POSITIVE + [0.5]}),
+    }
+
+
+def _escape():
+    from helpers.panels import escape as p
+
+    well = lambda: p.make_well()  # noqa: E731
+    return {
+        "panels.escape.make_well": entry(p.make_well, dict, {
+            "n_samples": COUNT, "tilt": NUMBER + [2.0], "noise": NONNEG, "seed": SEED}),
+        "panels.escape.noise_scale": entry(p.noise_scale, lambda: {"lr": 0.1, "batch_size": 2,
+                                                                   "n_examples": 64},
+                                           {"lr": POSITIVE, "batch_size": COUNT + [65],
+                                            "n_examples": COUNT}),
+        "panels.escape.lr_schedule": entry(p.lr_schedule, lambda: {"lr": 0.1, "lr_end": 0.01,
+                                                                   "num_steps": 10},
+                                           {"lr": POSITIVE, "lr_end": POSITIVE[1:],
+                                            "num_steps": COUNT}),
+        "panels.escape.sample_batches": entry(
+            p.sample_batches, lambda: {"rng": _rng(), "n_examples": 10, "batch_size": 2,
+                                       "shape": (3,)},
+            {"rng": [None, "x", 1.5], "n_examples": COUNT, "batch_size": COUNT + [11],
+             "shape": [None, "ab", (-1,)]}),
+        "panels.escape.run_sgd": entry(p.run_sgd, lambda: {"well": well(), "lr": 0.05,
+                                                           "batch_size": 2, "num_steps": 10,
+                                                           "num_runs": 3}, {
+            "well": [None, 5], "lr": POSITIVE, "batch_size": COUNT + [65], "num_steps": COUNT,
+            "num_runs": COUNT, "seed": SEED, "x0": [math.nan, "a"], "lr_end": POSITIVE[1:],
+            "record": COUNT0, "bound": POSITIVE}),
+        "panels.escape.sweep": entry(p.sweep, lambda: {"well": well(), "lrs": [0.05],
+                                                       "batch_sizes": [2], "num_steps": 10,
+                                                       "num_runs": 3}, {
+            "well": [None, 5], "lrs": [None, [0.0], [math.nan]], "batch_sizes": [None, [0], [65]],
+            "num_steps": COUNT, "num_runs": COUNT, "seed": SEED, "time": POSITIVE[1:]}),
+        "panels.escape.gradient_noise": entry(p.gradient_noise, lambda: {"well": well(),
+                                                                         "batch_sizes": [1, 2],
+                                                                         "num_draws": 20},
+                                              {"well": [None, 5], "batch_sizes": [None, [0], [65]],
+                                               "num_draws": COUNT, "seed": SEED}),
+        "panels.escape.compute_escape": entry(p.compute_escape, lambda: {"num_steps": 20,
+                                                                         "num_runs": 5}, {
+            "batch_size": COUNT + [65], "lr": POSITIVE, "seed": SEED, "num_steps": COUNT,
+            "well": [5, "well"], "num_runs": COUNT}),
+    }
+
+
+def _backprop_cost():
+    from helpers.panels import backprop_cost as p
+
+    return {
+        "panels.backprop_cost.num_params": entry(p.num_params, lambda: {"sizes": [4, 3]},
+                                                 {"sizes": [None, 5, [4], [4, 0], [4, 2.5]]}),
+        "panels.backprop_cost.count_multiply_adds": entry(p.count_multiply_adds,
+                                                          lambda: {"sizes": [4, 3]},
+                                                          {"sizes": [None, [4], [4, -1]],
+                                                           "batch_size": COUNT}),
+        "panels.backprop_cost.cost_counts": entry(p.cost_counts, lambda: {"width": 4, "depth": 2},
+                                                  {"width": COUNT, "depth": COUNT}),
+        "panels.backprop_cost.deep_model": entry(p.deep_model, lambda: {"width": 4, "depth": 2},
+                                                 {"width": COUNT, "depth": COUNT,
+                                                  "activation": CHOICE, "seed": SEED}),
+        "panels.backprop_cost.path_sum_gradient": entry(
+            p.path_sum_gradient, lambda: {"model": p.deep_model(3, 2), "x": np.ones(3)},
+            {"model": [None, 5], "x": [None, "a", np.ones(4), [math.nan] * 3]}),
+        "panels.backprop_cost.backprop_first_layer_grad": entry(
+            p.backprop_first_layer_grad, lambda: {"model": p.deep_model(3, 2), "x": np.ones(3)},
+            {"model": [None, 5], "x": [None, "a", np.ones(4)]}),
+        "panels.backprop_cost.time_gradient": entry(
+            p.time_gradient, lambda: {"sizes": [4, 3], "batch_size": 2, "repeats": 1},
+            {"sizes": [None, [4]], "batch_size": COUNT, "repeats": COUNT,
+             "fd_max_entries": COUNT0, "seed": SEED}),
+    }
+
+
+def table() -> dict:
+    swept = {}
+    for part in (_objectives, _gd, _layers, _losses, _optim, _schedules, _gradcheck, _batches,
+                 _train, _validate, _plots, _widgets, _gd_1d, _gd_2d, _sgd, _mnist, _optimizers,
+                 _escape, _backprop_cost):
+        swept.update(part())
+    return swept
+
+
+SWEPT = table()
+
+# ---- names not swept here, each with its reason -------------------------------------------------
+
+SKIPPED = {
+    # containers and base classes: built by the library from checked values, not by a learner
+    "gd.Trajectory": "a record that run_gd and minimize fill in",
+    "train.History": "a record that train fills in",
+    "panels.sgd.SGDRun": "a record that run_sgd fills in",
+    "panels.escape.SGDRuns": "a record that run_sgd fills in",
+    "layers.Layer": "the abstract base class; its subclasses are swept",
+    "gd.blew_up": "the one blow-up rule, called at every step with numbers its callers checked",
+    "widgets.Panel": "built by each make_panel from its own widgets (tests/test_widgets.py)",
+    # no argument to get wrong
+    "plots.use_style": "takes no argument",
+    "panels.mnist.one_blas_thread": "takes no argument",
+    "panels.gd_1d.make_figure": "takes no argument",
+    "panels.sgd.make_figure": "takes no argument",
+    "panels.escape.make_figure": "takes no argument",
+    # draw what a swept compute function returned, into figures a make_figure built
+    "panels.gd_1d.setup_lr_strip": "draws into an axes made by make_figure",
+    "plots.lr_strip": "draws into an axes made by a panel's make_figure",
+    "panels.gd_1d.draw": "draws the state compute_gd_1d returned",
+    "panels.sgd.draw": "draws the state compute_sgd_panel returned",
+    "panels.escape.draw_escape": "draws the state compute_escape returned",
+    "panels.optimizers.draw_paths": "draws the state compute_paths returned",
+    "panels.mnist.plot_runs": "draws the dicts run_experiment returned",
+    "panels.mnist.plain_log_axis": "formats an axes of plot_runs",
+    "panels.sgd.plot_runs": "draws the runs run_sgd returned",
+    "panels.sgd.plot_epoch_means": "draws what epoch_means returned",
+    "panels.sgd.plot_gradient_histograms": "draws what minibatch_gradients returned",
+    "panels.sgd.plot_variance": "draws what gradient_variance returned",
+    "panels.sgd.plot_noise_ball": "draws what noise_ball returned",
+    "panels.escape.plot_landscape": "draws a DoubleWell (swept through make_well)",
+    "panels.escape.plot_paths": "draws the paths run_sgd recorded",
+    "panels.escape.plot_gradient_noise": "draws what gradient_noise returned",
+    "panels.escape.plot_heatmap": "draws the table sweep returned",
+    "panels.escape.plot_collapse": "draws the table sweep returned",
+    "panels.escape.plot_noise_effects": "draws what the notebook's runs returned",
+    "panels.escape.plot_escape_times": "draws what the notebook's runs returned",
+    "panels.escape.plot_schedules": "draws what the notebook's runs returned",
+    "panels.escape.format_table": "formats the table sweep returned",
+    "panels.escape.format_effects": "formats what the notebook's runs returned",
+    "panels.backprop_cost.plot_counts": "draws what cost_counts returned",
+    "panels.backprop_cost.plot_times": "draws what time_gradient returned",
+    "panels.mnist.plot_confusion_matrix": "draws what confusion_matrix returned",
+    "panels.mnist.show_weight_images": "draws the weights of a trained model",
+    # panels: every argument goes to a slider (swept in widgets.*) and to the compute function
+    # (swept above); building each panel for each bad value would take minutes
+    "panels.gd_1d.make_panel": "arguments swept through compute_gd_1d and the sliders",
+    "panels.gd_2d.make_panel": "arguments swept through compute_gd_2d and the sliders",
+    "panels.sgd.make_panel": "arguments swept through compute_sgd_panel and the sliders",
+    "panels.escape.make_panel": "arguments swept through compute_escape and the sliders",
+    "panels.optimizers.make_panel": "arguments swept through compute_paths and the sliders",
+    "panels.mnist.make_panel": "arguments swept through TrainingPanel",
+    "panels.gd_2d.steps_to_tolerance": "gd_1d's function, re-exported: swept as panels.gd_1d's",
+}
+
+# Covered by their own tests (tests/test_data.py, tests/test_exercises.py), which check the
+# download, cache and exercise paths with their own bad inputs.
+ELSEWHERE = {
+    "data": ["MNISTDownloadError", "CacheFolderError", "MNIST", "parse_idx", "read_idx",
+             "default_cache_dir", "fetch_mnist_files", "stratified_split", "load_mnist", "main"],
+    "exercises": ["Hint", "Mistake", "exercise", "names", "mistakes", "run_check", "check",
+                  "describe", "call", "number_hint", "as_number", "as_array", "as_arrays",
+                  "close", "run_cases", "log_uniform"],
+}
+
+MODULES = ["objectives", "gd", "layers", "losses", "optim", "schedules", "gradcheck", "batches",
+           "train", "validate", "plots", "widgets", "data", "exercises"] + [
+    f"panels.{m.name}" for m in pkgutil.iter_modules(helpers.panels.__path__)]
+
+
+def public_names() -> set[str]:
+    """'module.name' for every public function and class the helpers modules define."""
+    names = set()
+    for module_name in MODULES:
+        module = importlib.import_module(f"helpers.{module_name}")
+        exported = getattr(module, "__all__", None)
+        if exported is None:
+            exported = [n for n, v in vars(module).items() if not n.startswith("_")
+                        and callable(v) and getattr(v, "__module__", None) == module.__name__]
+        for name in exported:
+            if callable(getattr(module, name)):  # constants in __all__ have no arguments
+                names.add(f"{module_name}.{name}")
+    return names
+
+
+def test_every_public_name_is_swept_or_skipped():
+    covered = {name.split(" ")[0] for name in SWEPT} | set(SKIPPED)  # "gd.run_gd (2-D)"
+    covered |= {f"{m}.{n}" for m, names in ELSEWHERE.items() for n in names}
+    missing = sorted(public_names() - covered)
+    assert not missing, f"public names with no bad-input entry and no skip reason: {missing}"
+
+
+def test_the_tables_name_only_real_public_names():
+    listed = set(SKIPPED) | {f"{m}.{n}" for m, names in ELSEWHERE.items() for n in names}
+    unknown = sorted(listed - public_names())
+    assert not unknown, f"listed but not public (renamed or removed?): {unknown}"
+
+
+def _cases():
+    for name, spec in SWEPT.items():
+        for arg, values in spec["bad"].items():
+            for i, value in enumerate(values):
+                label = repr(value) if not isinstance(value, np.ndarray) else f"array{value.shape}"
+                yield pytest.param(name, arg, i, id=f"{name}-{arg}-{label[:30]}")
+
+
+def test_the_good_arguments_work():
+    """Each entry's good call succeeds, so a bad value is what makes a swept call fail."""
+    import matplotlib.pyplot as plt
+
+    failures = []
+    for name, spec in SWEPT.items():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                spec["call"](**spec["good"]())
+        except Exception as exc:  # noqa: BLE001 - listed below
+            failures.append(f"{name}: {type(exc).__name__}: {exc}")
+    plt.close("all")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(("name", "arg", "index"), list(_cases()))
+def test_a_bad_value_gets_a_named_error(name, arg, index):
+    import matplotlib.pyplot as plt
+
+    spec = SWEPT[name]
+    value = spec["bad"][arg][index]
+    kwargs = {**spec["good"](), arg: value}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning is a silent failure too
+        try:
+            result = spec["call"](**kwargs)
+        except (ValueError, TypeError) as exc:
+            message = str(exc)
+            assert arg.split("[")[0] in message, (
+                f"{name}({arg}={value!r}): the message does not name {arg!r}: {message}")
+            return
+        finally:
+            plt.close("all")
+    pytest.fail(f"{name}({arg}={value!r}) raised nothing; it returned {result!r:.200}")
