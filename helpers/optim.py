@@ -1,4 +1,4 @@
-"""Optimizers: SGD (with momentum, Nesterov, weight decay), RMSProp and Adam.
+"""Optimizers: SGD (with momentum, Nesterov, weight decay), AdaGrad, RMSProp, Adam and AdamW.
 
 Each optimizer holds (parameter, gradient) pairs, e.g. ``model.parameters()``, and ``step()``
 changes the parameters IN PLACE from the gradients currently stored. The update rules and the
@@ -225,6 +225,71 @@ class Adam(Optimizer):
     def hyperparameters(self) -> dict:
         return {"lr": self.lr, "betas": self.betas, "eps": self.eps,
                 "weight_decay": self.weight_decay}
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad: divide each step by the root of the SUM of all past squared gradients.
+
+    As torch.optim.Adagrad, with the sum starting at initial_accumulator_value:
+        g = g + weight_decay * p
+        sum = sum + g^2
+        p = p - lr_t * g / (sqrt(sum) + eps),   lr_t = lr / (1 + (t - 1) * lr_decay)
+    The sum only grows, so every coordinate's step shrinks for good: about lr/sqrt(t) for a
+    gradient of steady size. lr > 0; lr_decay, weight_decay, initial_accumulator_value >= 0;
+    eps > 0.
+    """
+
+    def __init__(self, params, lr: float = 0.01, lr_decay: float = 0.0, weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10):
+        super().__init__(params, lr)
+        self.lr_decay = check_positive_number("lr_decay", lr_decay, allow_zero=True)
+        self.weight_decay = check_positive_number("weight_decay", weight_decay, allow_zero=True)
+        self.initial_accumulator_value = check_positive_number(
+            "initial_accumulator_value", initial_accumulator_value, allow_zero=True)
+        self.eps = _check_eps(eps)
+
+    def step(self) -> None:
+        self.t += 1
+        clr = self.lr / (1 + (self.t - 1) * self.lr_decay)  # lr_t
+        for (p, g), state in zip(self.params, self.state):
+            if self.weight_decay:
+                g = g + self.weight_decay * p
+            if "sum" not in state:
+                state["sum"] = np.full_like(p, self.initial_accumulator_value)
+            total = state["sum"]
+            total += g * g  # sum = sum + g^2: never shrinks
+            p -= clr * g / (np.sqrt(total) + self.eps)
+
+    def hyperparameters(self) -> dict:
+        return {"lr": self.lr, "lr_decay": self.lr_decay, "weight_decay": self.weight_decay,
+                "initial_accumulator_value": self.initial_accumulator_value, "eps": self.eps}
+
+
+class AdamW(Adam):
+    """AdamW: Adam with DECOUPLED weight decay (Loshchilov & Hutter).
+
+    As torch.optim.AdamW (amsgrad=False): first shrink the weights, then take Adam's step on the
+    plain gradient, which never sees the decay:
+        p = p - lr * weight_decay * p
+        m, v, p: Adam's update with g (no weight_decay * p added to g)
+    In Adam, an L2 penalty enters g and is then divided by sqrt(v): weights with large gradients
+    are barely decayed. Here every weight shrinks by the same factor 1 - lr * weight_decay.
+    lr > 0; betas in [0, 1); eps > 0; weight_decay >= 0 (default 0.01, as in torch).
+    """
+
+    def __init__(self, params, lr: float = 0.001, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.01):
+        super().__init__(params, lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+    def step(self) -> None:
+        decay = 1 - self.lr * self.weight_decay
+        for p, _ in self.params:
+            p *= decay  # p <- p - lr * weight_decay * p
+        wd, self.weight_decay = self.weight_decay, 0.0  # Adam's step on the plain gradient
+        try:
+            super().step()
+        finally:
+            self.weight_decay = wd
 
 
 def _check_eps(eps) -> float:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from helpers.layers import mlp
-from helpers.optim import SGD, Adam, Optimizer, RMSProp, make_optimizer
+from helpers.optim import SGD, AdaGrad, Adam, AdamW, Optimizer, RMSProp, make_optimizer
 
 EXACT = 1e-12
 
@@ -289,6 +289,11 @@ TORCH_CASES = {
     "rmsprop+momentum+weight_decay": (RMSProp, "RMSprop", {"momentum": 0.5, "weight_decay": 0.05}),
     "adam": (Adam, "Adam", {}),
     "adam+weight_decay": (Adam, "Adam", {"betas": (0.8, 0.99), "weight_decay": 0.05}),
+    "adagrad": (AdaGrad, "Adagrad", {}),
+    "adagrad+lr_decay+weight_decay": (AdaGrad, "Adagrad", {"lr_decay": 0.01, "weight_decay": 0.05,
+                                                          "initial_accumulator_value": 0.1}),
+    "adamw": (AdamW, "AdamW", {}),
+    "adamw+weight_decay": (AdamW, "AdamW", {"betas": (0.8, 0.99), "weight_decay": 0.2}),
 }
 
 
@@ -327,3 +332,80 @@ def test_eps_zero_is_refused_because_a_zero_gradient_would_give_nan(cls):
     x, g = np.array([1.0]), np.zeros(1)
     with pytest.raises(ValueError, match=r"eps must be a positive finite number \(with eps = 0"):
         cls([(x, g)], lr=0.1, eps=0.0)
+
+
+# ---- AdaGrad and AdamW: steps by hand ----
+
+
+def test_adagrad_steps_by_hand():
+    from helpers.optim import AdaGrad
+
+    x, g = np.array([1.0, -2.0]), np.zeros(2)
+    opt = AdaGrad([(x, g)], lr=0.5, lr_decay=0.1, eps=1e-10)
+    total = np.zeros(2)
+    expected = x.copy()
+    for t in range(1, 6):
+        g[...] = 2 * x  # gradient of |x|²
+        grad = 2 * expected
+        total += grad**2
+        expected = expected - 0.5 / (1 + (t - 1) * 0.1) * grad / (np.sqrt(total) + 1e-10)
+        opt.step()
+        np.testing.assert_allclose(x, expected, rtol=1e-13)
+
+
+def test_adagrad_step_shrinks_for_good():
+    """With a steady gradient the step is lr/sqrt(t): AdaGrad's learning rate decays forever."""
+    from helpers.optim import AdaGrad
+
+    x, g = np.zeros(1), np.ones(1)
+    opt = AdaGrad([(x, g)], lr=1.0)
+    before = x.copy()
+    steps = []
+    for _ in range(100):
+        opt.step()
+        steps.append(float(before[0] - x[0]))
+        before = x.copy()
+    np.testing.assert_allclose(steps, 1 / np.sqrt(np.arange(1, 101)), rtol=1e-9)
+
+
+def test_adamw_decays_every_weight_by_the_same_factor():
+    from helpers.optim import Adam, AdamW
+
+    x, g = np.array([3.0, -1.0]), np.zeros(2)
+    y = x.copy()
+    adamw = AdamW([(x, g)], lr=0.1, weight_decay=0.5)
+    adam = Adam([(y, np.zeros(2))], lr=0.1)  # the same step without decay
+    adamw.step()
+    adam.step()  # zero gradient: Adam does not move, AdamW only decays
+    np.testing.assert_allclose(x, np.array([3.0, -1.0]) * (1 - 0.1 * 0.5), rtol=1e-15)
+    np.testing.assert_array_equal(y, [3.0, -1.0])
+    assert adamw.weight_decay == 0.5  # restored after the step
+
+
+def test_adamw_is_not_adam_with_l2():
+    from helpers.optim import Adam, AdamW
+
+    start = np.array([2.0, 0.01])
+    grads = np.array([10.0, 0.0])
+    a, ga = start.copy(), np.zeros(2)
+    w, gw = start.copy(), np.zeros(2)
+    l2 = Adam([(a, ga)], lr=0.01, weight_decay=1.0)
+    decoupled = AdamW([(w, gw)], lr=0.01, weight_decay=1.0)
+    for _ in range(20):
+        ga[...] = grads
+        gw[...] = grads
+        l2.step()
+        decoupled.step()
+    # the weight with no gradient: L2-in-Adam moves it a full lr-sized step per update,
+    # AdamW only shrinks it by (1 - lr * wd) per update
+    assert abs(w[1] - 0.01 * (1 - 0.01) ** 20) < 1e-12
+    assert abs(a[1]) < abs(w[1]) or abs(a[1] - w[1]) > 1e-3
+
+
+@pytest.mark.parametrize("kwargs", [{"lr_decay": -1.0}, {"eps": 0.0},
+                                    {"initial_accumulator_value": -0.1}])
+def test_adagrad_bad_arguments_are_named(kwargs):
+    from helpers.optim import AdaGrad
+
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        AdaGrad([(np.zeros(1), np.zeros(1))], lr=0.1, **kwargs)
