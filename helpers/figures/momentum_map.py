@@ -1,0 +1,80 @@
+"""Notebook 06's (lr, β) map figures: measured steps with the predicted rate drawn over them."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..plots import COLORS
+
+RATE_LEVELS = (0.5, 0.7, 0.8, 0.9, 0.95)
+
+
+def oscillating(lrs, betas, eigenvalues) -> np.ndarray:
+    """(M, L) bool: some eigen-direction has complex or negative roots (the path swings)."""
+    lr, beta = np.meshgrid(np.asarray(lrs, float), np.asarray(betas, float))
+    swings = np.zeros(lr.shape, dtype=bool)
+    for lam in eigenvalues:
+        b = 1 + beta - lr * lam  # z² − b z + β = 0
+        swings |= (b * b < 4 * beta) | (b < 0)
+    return swings
+
+
+def plot_momentum_map(result, ax=None, *, optimum=None, title=None):
+    """Heat map of the measured steps over (lr, β); predicted rate contours; rate = 1 in red.
+
+    result: ``lab.momentum_map.momentum_map(...)``. optimum: (β*, lr*) to mark, or None.
+    Returns (ax, mesh): the QuadMesh of the steps (its colour bar is the caller's choice).
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4.6))
+    lrs, betas = result["lrs"], result["betas"]
+    steps = np.where(np.isfinite(result["steps"]), result["steps"], np.nan)
+    mesh = ax.pcolormesh(lrs, betas, np.log10(steps), cmap="viridis_r", shading="nearest",
+                         vmin=np.log10(5), vmax=np.log10(result["max_steps"]))
+    ax.set_facecolor("#eeeeee")  # grid points that never got there: pale grey
+    rate = result["rate"]
+    contours = ax.contour(lrs, betas, rate, levels=RATE_LEVELS, colors="white", linewidths=0.8)
+    ax.clabel(contours, fmt="%.2g", fontsize=7)
+    ax.contour(lrs, betas, rate, levels=[1.0], colors=COLORS["unstable"], linewidths=2)
+    swing = oscillating(lrs, betas, (1.0, result["kappa"]))
+    ax.contour(lrs, betas, swing.astype(float), levels=[0.5], colors="black", linewidths=1,
+               linestyles="--")
+    ax.text(0.98, 0.5, "diverges", transform=ax.transAxes, ha="right", fontsize=9,
+            color=COLORS["unstable"])
+    ax.text(0.02, 0.03, "not within\n{} steps".format(result["max_steps"]),
+            transform=ax.transAxes, fontsize=8)
+    handles = [plt.Line2D([], [], color="white", lw=0.8, label="predicted rate (contours)"),
+               plt.Line2D([], [], color=COLORS["unstable"], lw=2, label="predicted rate = 1"),
+               plt.Line2D([], [], color="black", ls="--", lw=1,
+                          label="above/right of it: the path swings")]
+    if optimum is not None:
+        handles += ax.plot(optimum[1], optimum[0], "*", color="white", mec="black", ms=14,
+                           label="(lr*, β*) of section 4")
+    legend = ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.85)
+    legend.get_frame().set_facecolor("#dddddd")
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate lr (log scale)")
+    ax.set_ylabel("momentum β")
+    ax.set_title(title or f"steps to shrink the distance {1 / result['tol']:.0e}-fold, κ = "
+                          f"{result['kappa']:g}", fontsize=10)
+    return ax, mesh
+
+
+def plot_rate_vs_steps(result, ax=None):
+    """Each grid point: its predicted rate against the rate its measured steps imply."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.6, 4.2))
+    ok = np.isfinite(result["steps"]) & (result["rate"] < 1)
+    measured = result["tol"] ** (1 / result["steps"][ok])  # tol = rate^steps
+    ax.plot(result["rate"][ok], measured, "o", ms=2.5, color=COLORS["momentum"], alpha=0.6,
+            label="grid points")
+    ax.plot([0, 1], [0, 1], "--", color="black", lw=1, label="measured = predicted")
+    low = max(0.0, float(np.floor(10 * min(measured.min(), result["rate"][ok].min())) / 10))
+    ax.set_xlim(low, 1)
+    ax.set_ylim(low, 1)
+    ax.set_xlabel("predicted rate (largest root modulus)")
+    ax.set_ylabel("measured rate, tol^(1/steps)")
+    ax.set_title("prediction against measurement", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left")
+    return ax
