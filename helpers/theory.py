@@ -119,6 +119,20 @@ def steps_from_rate(rate, start: float, tol: float):
     return float(steps) if steps.ndim == 0 else steps
 
 
+def momentum_noise_floor(lr, beta, eigenvalues, noise: float):
+    """E|x|² where noisy heavy-ball settles on a quadratic: noise² · lr/(1 − β) · Σ 1/(2λ).
+
+    Small-step approximation: each direction is a harmonic well (notebook 07) in which momentum
+    acts like a step lr/(1 − β); noise: the standard deviation added to each gradient coordinate.
+    The noise ball of notebook 03, with lr replaced by the effective step lr/(1 − β).
+    """
+    noise = check_positive_number("noise", noise, allow_zero=True)
+    lam = np.atleast_1d(np.asarray(eigenvalues, dtype=float))
+    if np.any(lam <= 0):
+        raise ValueError(f"eigenvalues must be positive; got {lam}")
+    return noise**2 * effective_lr(lr, beta) * float(np.sum(1 / (2 * lam)))
+
+
 def effective_lr(lr, beta):
     """lr/(1 − β): the step size momentum settles to when the gradient stays the same."""
     lr = check_lr(lr) if np.ndim(lr) == 0 else np.asarray(lr, dtype=float)

@@ -10,6 +10,7 @@ from helpers.theory import (
     gibbs_share_deep,
     harmonic_variance,
     kramers_escape_time,
+    momentum_noise_floor,
     momentum_rate,
     sgd_temperature,
     steps_from_rate,
@@ -95,3 +96,14 @@ def test_momentum_rate_at_the_optimum_is_the_square_root_of_beta():
 def test_bad_arguments_raise_named_errors(call):
     with pytest.raises((ValueError, TypeError)):
         call()
+
+
+def test_the_noise_floor_of_momentum_is_the_noise_ball_with_the_effective_step():
+    from helpers.lab.momentum_map import START, momentum_map
+
+    lrs, betas = np.array([0.005, 0.02]), np.array([0.0, 0.8])
+    result = momentum_map(25.0, lrs, betas, max_steps=3000, noise=0.1, num_runs=64)
+    lr, beta = np.meshgrid(lrs, betas)
+    predicted = momentum_noise_floor(lr, beta, [1.0, 25.0], 0.1) / np.sum(np.square(START))
+    measured = result["final_distance"] ** 2  # |x|²/|x0|², averaged over the last steps
+    np.testing.assert_allclose(measured, predicted, rtol=0.2)
