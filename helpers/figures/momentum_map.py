@@ -24,7 +24,7 @@ def plot_momentum_map(result, ax=None, *, optimum=None, title=None):
     """Heat map of the measured steps over (lr, β); predicted rate contours; rate = 1 in red.
 
     result: ``lab.momentum_map.momentum_map(...)``. optimum: (β*, lr*) to mark, or None.
-    Returns (ax, mesh): the QuadMesh of the steps (its colour bar is the caller's choice).
+    Returns (ax, mesh): the QuadMesh of log10(steps); ``steps_colorbar`` labels it in steps.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 4.6))
@@ -44,19 +44,19 @@ def plot_momentum_map(result, ax=None, *, optimum=None, title=None):
             color=COLORS["unstable"])
     ax.text(0.02, 0.03, "not within\n{} steps".format(result["max_steps"]),
             transform=ax.transAxes, fontsize=8)
-    handles = [plt.Line2D([], [], color="white", lw=0.8, label="predicted rate (contours)"),
+    handles = [plt.Line2D([], [], color="0.6", lw=0.8, label="predicted rate (white contours)"),
                plt.Line2D([], [], color=COLORS["unstable"], lw=2, label="predicted rate = 1"),
                plt.Line2D([], [], color="black", ls="--", lw=1,
                           label="above/right of it: the path swings")]
     if optimum is not None:
         handles += ax.plot(optimum[1], optimum[0], "*", color="white", mec="black", ms=14,
                            label="(lr*, β*) of section 4")
-    legend = ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.85)
-    legend.get_frame().set_facecolor("#dddddd")
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
+              fontsize=8, frameon=False)
     ax.set_xscale("log")
     ax.set_xlabel("learning rate lr (log scale)")
     ax.set_ylabel("momentum β")
-    ax.set_title(title or f"steps to shrink the distance {1 / result['tol']:.0e}-fold, κ = "
+    ax.set_title(title or f"steps to shrink the distance {1 / result['tol']:,.0f}-fold, κ = "
                           f"{result['kappa']:g}", fontsize=10)
     return ax, mesh
 
@@ -78,3 +78,13 @@ def plot_rate_vs_steps(result, ax=None):
     ax.set_title("prediction against measurement", fontsize=10)
     ax.legend(fontsize=8, loc="upper left")
     return ax
+
+
+def steps_colorbar(fig, mesh, ax):
+    """A colour bar for ``plot_momentum_map``'s mesh, labelled in steps (not log10 steps)."""
+    bar = fig.colorbar(mesh, ax=ax)
+    ticks = [t for t in (5, 10, 20, 50, 100, 200, 500, 1000, 2000) if
+             mesh.norm.vmin <= np.log10(t) <= mesh.norm.vmax]
+    bar.set_ticks(np.log10(ticks), labels=[str(t) for t in ticks])
+    bar.set_label("steps")
+    return bar
