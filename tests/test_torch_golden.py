@@ -142,6 +142,45 @@ def test_mlp_comparison_sees_a_weight_or_input_off_by_one_in_a_million(case):
         assert excess(mlp_answers(case, wrong), answers) > 100, f"{name} * (1 + 1e-6)"
 
 
+# ---- Hessian-vector products (helpers.hessian): the loss, its gradient and H v ----
+
+def hvp_answers(case: dict, data: dict) -> dict[str, np.ndarray]:
+    """helpers.hessian's loss, gradient and H v for the stored network, batch and direction."""
+    from helpers.hessian import loss_grad_hvp
+
+    sizes = case["sizes"]
+    weights = iter(split(data["params"], mlp_shapes(sizes)))
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        linear = Linear(n_in, n_out, dtype=np.float64)
+        linear.params["W"][...] = next(weights)
+        linear.params["b"][...] = next(weights)
+        layers += [linear, ACTIVATIONS[case["activation"]]()]
+    model = Sequential(*layers[:-1])
+    v = split(data["v"], mlp_shapes(sizes))
+    loss, grads, hv = loss_grad_hvp(model, getattr(helpers.losses, case["loss"])(),
+                                    data["X"].copy(), data["y"], v)
+    return {"loss": np.array(loss), "grads": flat(grads), "hvp": flat(hv)}
+
+
+@pytest.mark.parametrize("case", ids("hvp"))
+def test_hvp_matches_torch(case):
+    data = stored("hvp", case)
+    ours = hvp_answers(case, data)
+    for name in ("loss", "grads", "hvp"):
+        assert_close(ours[name], data[name], f"{case['id']}: {name}")
+
+
+@pytest.mark.parametrize("case", ids("hvp"))
+def test_hvp_comparison_sees_a_weight_or_direction_off_by_one_in_a_million(case):
+    data = stored("hvp", case)
+    answers = {k: data[k] for k in ("loss", "grads", "hvp")}
+    assert excess(hvp_answers(case, data), answers) <= 1
+    for name in ("params", "v"):
+        wrong = data | {name: data[name] * (1 + PERTURBATION)}
+        assert excess(hvp_answers(case, wrong), answers) > 100, f"{name} * (1 + 1e-6)"
+
+
 # ---- optimizers and schedules: NUM_STEPS steps ----
 
 def run(case: dict, data: dict) -> dict[str, np.ndarray]:

@@ -100,7 +100,22 @@ SCHEDULE_CASES = [
            optimizer="RMSProp", lr=0.02, momentum=0.5),
 ]
 
-CASES = {"mlp": MLP_CASES, "optimizer": OPTIMIZER_CASES, "schedule": SCHEDULE_CASES}
+# ---- Hessian-vector products: H v of the loss of an MLP, for a random direction v ----
+# (helpers.hessian.hvp; torch: the gradient of (dL/dw . v), a second backward pass)
+
+HVP_CASES = [
+    {"id": "hvp-1hidden-relu-ce", "sizes": [5, 8, 3], "activation": "relu",
+     "loss": "SoftmaxCrossEntropy", "batch": 7},
+    {"id": "hvp-1hidden-tanh-mse", "sizes": [5, 8, 3], "activation": "tanh",
+     "loss": "MSELoss", "batch": 7},
+    {"id": "hvp-2hidden-sigmoid-ce", "sizes": [6, 16, 7, 4], "activation": "sigmoid",
+     "loss": "SoftmaxCrossEntropy", "batch": 7},
+    {"id": "hvp-2hidden-tanh-ce", "sizes": [6, 16, 7, 4], "activation": "tanh",
+     "loss": "SoftmaxCrossEntropy", "batch": 1},
+]
+
+CASES = {"mlp": MLP_CASES, "optimizer": OPTIMIZER_CASES, "schedule": SCHEDULE_CASES,
+         "hvp": HVP_CASES}
 
 
 def gradient(p: np.ndarray, h: np.ndarray, c: np.ndarray) -> np.ndarray:

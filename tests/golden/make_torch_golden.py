@@ -17,6 +17,8 @@ small (every stored array costs a few hundred bytes of zip and .npy headers).
   optimizer/<id>/  inputs start, h, c (see golden_cases.gradient);
                    answer params: (len(CHECKPOINTS), n), all parameters after each checkpoint step
   schedule/<id>/   the same as optimizer/, plus lrs: (NUM_STEPS + 1,) the lr after t steps
+  hvp/<id>/        inputs X, y, params (as mlp/), v (a unit direction, laid out as params);
+                   answers loss, grads and hvp (H v, laid out as params)
 """
 
 from __future__ import annotations
@@ -180,7 +182,36 @@ def schedule_case(case: dict, rng: np.random.Generator) -> dict[str, np.ndarray]
                           lambda opt: build(torch.optim.lr_scheduler, opt, case["kwargs"]))
 
 
-MAKERS = {"mlp": mlp_case, "optimizer": optimizer_case, "schedule": schedule_case}
+def hvp_case(case: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The loss, its gradient and H v for a random unit direction v, by double backward."""
+    data = mlp_case(case, rng)  # inputs X, y, params drawn as for an mlp case
+    sizes = case["sizes"]
+    shapes = [s for n_in, n_out in zip(sizes[:-1], sizes[1:]) for s in ((n_in, n_out), (n_out,))]
+    v = rng.standard_normal(data["params"].size)
+    v /= np.linalg.norm(v)
+    w = t64(data["params"], requires_grad=True)
+    parts, i = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        parts.append(w[i:i + size].reshape(shape))
+        i += size
+    h = t64(data["X"])
+    activation = TORCH_ACTIVATIONS[case["activation"]]()
+    for k in range(0, len(parts), 2):
+        h = h @ parts[k] + parts[k + 1]  # helpers' layout: X W + b, W of shape (n_in, n_out)
+        if k + 2 < len(parts):
+            h = activation(h)
+    y = data["y"]
+    y_torch = torch.from_numpy(y) if case["loss"] == "SoftmaxCrossEntropy" else t64(y)
+    loss = TORCH_LOSSES[case["loss"]]()(h, y_torch)
+    (grad,) = torch.autograd.grad(loss, w, create_graph=True)
+    (hv,) = torch.autograd.grad(grad @ t64(v), w)  # H v = d(grad . v)/dw
+    return {"X": data["X"], "y": y, "params": data["params"], "v": v,
+            "loss": np.array(loss.item()), "grads": grad.detach().numpy(), "hvp": hv.numpy()}
+
+
+MAKERS = {"mlp": mlp_case, "optimizer": optimizer_case, "schedule": schedule_case,
+          "hvp": hvp_case}
 
 
 def main() -> None:
