@@ -70,6 +70,11 @@ OPTIMIZER_CASES = [
     _opt("Adam-betas", "Adam", 0.05, betas=(0.8, 0.99), eps=1e-6),
     _opt("Adam-weight_decay", "Adam", 0.05, weight_decay=0.05),
     _opt("Adam-betas-weight_decay", "Adam", 0.05, betas=(0.8, 0.99), weight_decay=0.1),
+    _opt("AdaGrad", "AdaGrad", 0.1),
+    _opt("AdaGrad-lr_decay-weight_decay", "AdaGrad", 0.1, lr_decay=0.01, weight_decay=0.05,
+         initial_accumulator_value=0.1, eps=1e-8),
+    _opt("AdamW", "AdamW", 0.05),
+    _opt("AdamW-betas-weight_decay", "AdamW", 0.05, betas=(0.8, 0.99), weight_decay=0.2),
 ]
 
 # ---- schedules: the lr sequence, and the parameters of a run the schedule drives ----

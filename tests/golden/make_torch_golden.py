@@ -42,7 +42,8 @@ COMMAND = "/tmp/torchvenv/bin/python tests/golden/make_torch_golden.py"
 
 # helpers' names -> PyTorch's. A new optimizer or schedule whose torch name differs goes here
 # (e.g. "AdaGrad": "Adagrad"); hyperparameters must have torch's names already.
-TORCH_OPTIMIZERS = {"SGD": "SGD", "RMSProp": "RMSprop", "Adam": "Adam"}
+TORCH_OPTIMIZERS = {"SGD": "SGD", "RMSProp": "RMSprop", "Adam": "Adam", "AdaGrad": "Adagrad",
+                    "AdamW": "AdamW"}
 TORCH_ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
 TORCH_LOSSES = {"MSELoss": nn.MSELoss, "SoftmaxCrossEntropy": nn.CrossEntropyLoss}
 
