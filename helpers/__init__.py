@@ -12,9 +12,13 @@ gradcheck   gradients by central differences, to check backprop
 batches     shuffled mini-batches: every example once per epoch
 train       the training loop: history, progress bar, callbacks, clean stop on divergence
 data        MNIST: checksummed mirrors, a cache, an offline sample
-plots       the shared figures and the colour-blind-safe palette
-widgets     sliders and the Panel that ties them to a pure function
-panels      the interactive panels of the notebooks, one module per notebook
+experiment  one MNIST training run from its settings, with a verdict in words (05, 06)
+plots       the figures several notebooks share, and the colour-blind-safe palette
+widgets     sliders and the Panel that runs a panel's compute, make_figure and draw
+blit        fast frames: a still background once, then only the artists that move
+lab         each notebook's measurements: pure numpy, no plotting, no widgets
+figures     each notebook's figures: plot_*(..., ax=None)
+panels      each notebook's slider panel, thin: compute, make_figure, draw, make_panel
 exercises   self-checking exercises
 theory      predictions: SGD as diffusion (Gibbs, Kramers), momentum's convergence rate
 predict     predict, then run: a question answered before a measurement is shown

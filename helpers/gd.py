@@ -21,9 +21,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validate import check_choice, check_int, check_lr, check_positive_number
+from .validate import (
+    check_choice,
+    check_int,
+    check_lr,
+    check_numbers,
+    check_objective,
+    check_point,
+    check_positive_number,
+)
 
 STATUSES = ("converged", "converging", "oscillating", "diverging", "diverged")
+TOL = 1e-6  # "converged" in ``steps_to_tolerance``: |x_t − x*| at most TOL·|x0 − x*|
 BLOWUP_FACTOR = 5.0  # a loss 5× its reference has blown up (training: the loss of a blind guess)
 
 
@@ -238,3 +247,83 @@ def _verdict(gaps, diverged_at, converged_at, tol, blowup, lr):
 def _steps(n: int) -> str:
     """'1 step', '7 steps'."""
     return f"{n} step" if n == 1 else f"{n} steps"
+
+
+# ---- measured on many runs: how many steps, and up to which lr (notebooks 01 and 02) -------------
+
+def _check_tol(tol) -> float:
+    """A relative tolerance: a number in (0, 1)."""
+    tol = check_positive_number("tol", tol)
+    if tol >= 1:
+        raise ValueError(f"tol must be a number between 0 and 1 (a fraction of |x0|); got {tol!r}")
+    return tol
+
+
+def steps_to_tolerance(objective, x0, lrs, *, tol: float = TOL, max_steps: int = 20_000):
+    """Measured steps of GD until |x_t − x*| ≤ tol·|x0 − x*|, one run per learning rate.
+
+    objective: has ``grad`` vectorised over leading axes and ``x_min`` (Parabola, QuadraticBowl).
+    x0: float or (d,) start; lrs: (R,) learning rates. All R runs step together (one array).
+    Returns (R,) floats: the first such t, or inf when a run never got there in ``max_steps``
+    steps (too slow, oscillating or diverging).
+    """
+    lrs = check_numbers("lrs", lrs, positive=True)
+    check_objective(objective)
+    x0 = check_point("x0", x0)
+    tol = _check_tol(tol)
+    max_steps = check_int("max_steps", max_steps, low=1)
+    x_min = np.asarray(objective.x_min, dtype=float)
+    x = np.broadcast_to(np.asarray(x0, dtype=float), lrs.shape + x_min.shape).copy()
+    lr = lrs.reshape(lrs.shape + (1,) * x_min.ndim)
+    axes = tuple(range(1, x.ndim))
+
+    def distance(x):
+        return np.sqrt(np.sum((x - x_min) ** 2, axis=axes)) if axes else np.abs(x - x_min)
+
+    d0 = distance(x)
+    if np.any(d0 == 0):
+        raise ValueError("x0 must differ from the minimum x_min")
+    steps = np.full(lrs.shape, np.inf)
+    active = np.ones(lrs.shape, dtype=bool)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(1, max_steps + 1):
+            x = x - lr * objective.grad(x)  # x_{t+1} = x_t − lr·∇f(x_t), all runs at once
+            d = distance(x)
+            done = active & (d <= tol * d0)
+            steps[done] = t
+            active &= ~done & (d <= 1e6 * d0)  # a run 10^6 times further away has diverged
+            if not active.any():
+                break
+            x[~active] = x_min  # park finished runs so that they never overflow
+    return steps
+
+
+def largest_stable_lr(objective, x0, *, lo: float, hi: float, num_steps: int = 400,
+                      iters: int = 45) -> float:
+    """The largest lr for which a GD run of ``num_steps`` from ``x0`` does not grow, by bisection.
+
+    "Does not grow": |x_T − x*| ≤ |x_{T/2} − x*| (a run at the edge, |r| = 1, counts as stable),
+    and it never blew up. lo must be stable and hi unstable. Each probe is a real ``run_gd``.
+    """
+    lo, hi = check_lr(lo, "lo"), check_lr(hi, "hi")
+    check_objective(objective)
+    x0 = check_point("x0", x0)
+    num_steps = check_int("num_steps", num_steps, low=2)
+    iters = check_int("iters", iters, low=1)
+    if not lo < hi:
+        raise ValueError(f"lo must be smaller than hi; got lo={lo}, hi={hi}")
+    x_min = np.asarray(objective.x_min, dtype=float)
+
+    def stable(lr):
+        traj = run_gd(objective, x0, lr, num_steps)
+        if traj.diverged_at is not None:
+            return False
+        d = np.abs(traj.xs - x_min).reshape(len(traj.xs), -1).max(axis=1)
+        return bool(d[-1] <= d[num_steps // 2])
+
+    if not stable(lo) or stable(hi):
+        raise ValueError(f"need a stable lo and an unstable hi; got lo={lo}, hi={hi}")
+    for _ in range(iters):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if stable(mid) else (lo, mid)
+    return lo

@@ -222,6 +222,12 @@ def plain_log_ticks(axis, *, minor_ticks: bool = True) -> None:
         axis.set_minor_locator(ticker.NullLocator())
 
 
+def plain_log_axis(ax) -> None:
+    """Log-scale y axis labelled in plain text, without minor ticks (see ``plain_log_ticks``)."""
+    ax.set_yscale("log")
+    plain_log_ticks(ax.yaxis, minor_ticks=False)
+
+
 def lr_strip(ax, xlim):
     """Turn ``ax`` into a strip along a learning-rate slider's range (log scale); return the
     marker of the current lr, animated (a panel moves it with ``set_data([lr, lr], [0, 1])``)."""

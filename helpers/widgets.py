@@ -1,22 +1,25 @@
 """Sliders and the ``Panel``: the thin layer between a learner's mouse and a pure function.
 
-A panel ties three things together:
+Every panel of the course follows one contract, in three functions:
 
-1. ``controls``: sliders and menus, by name;
-2. ``compute(**values) -> state``: a pure function of the slider values that does all the work
-   (runs GD, draws samples, ...) and returns a dict with at least ``"message"``. It knows nothing
-   about widgets, so the tests call it directly, and a headless test can set ``slider.value`` and
-   read ``panel.state``;
-3. ``draw(fig, state)``: updates the artists of ONE figure that the panel keeps for its lifetime
-   (creating a new figure on every move costs about three times as much).
+1. ``compute(**slider_values) -> state``: a pure function of the slider values that does all the
+   work (runs GD, draws samples, ...) and returns a dict of numbers with a ``"message"``. It
+   knows nothing of matplotlib or widgets, so tests call it directly;
+2. ``make_figure() -> (fig, artists)``: draws what never changes (axes, labels, legends) and
+   makes the artists that change with ``animated=True``; ``artists`` keeps them by name;
+3. ``draw(artists, state)``: updates only those artists (``line.set_data``, ``text.set_text``).
 
-After every slider move the panel renders the figure to PNG bytes into an ``ipywidgets.Image``
-and shows ``state["message"]`` above it. A ``ValueError`` from ``compute`` (a bad combination of
-values) becomes the message; a learner never sees a traceback.
+``Panel(controls, compute, make_figure, draw)`` runs it: after a slider move it computes the
+state, draws, and shows a frame made by blitting (``helpers.blit``: the stored background plus
+the moving artists, 5-10× faster than drawing the whole figure), with ``state["message"]`` above
+it. A ``ValueError`` from ``compute`` (a bad combination of values) becomes the message; a
+learner never sees a traceback. Sliders follow the hand (``continuous_update=True``) unless a
+panel's frame is costly; values that arrive while a frame is drawn are folded into the next one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import math
@@ -24,14 +27,17 @@ import time
 
 import ipywidgets as widgets
 
-from .plots import figure_png
-from .validate import check_int, check_positive_number
+from .blit import Frames
+from .validate import check_choice, check_int, check_number, check_positive_number
 
 _SLIDER_LAYOUT = {"width": "460px"}
-# Redraw when the handle is released (or a key is pressed), not at every pixel of a drag: a
-# redraw costs 50-100 ms, and a drag would queue dozens of them.
-_ON_RELEASE = {"continuous_update": False}
+# Sliders follow the hand: a new value is sent while the handle is dragged. A panel whose frame
+# is costly passes continuous_update=False (a new value when the handle is released).
+_LIVE = {"continuous_update": True}
 _SLIDER_STYLE = {"description_width": "110px"}
+# A slider event schedules a frame this much later on the kernel's event loop; events that
+# arrive before it runs are folded into it (the frame reads the newest values).
+COALESCE_SECONDS = 0.001
 
 # Message levels -> colour of the message line (Okabe–Ito: green, orange, vermillion).
 _LEVEL_COLORS = {"ok": "#007a5a", "warn": "#9a6700", "error": "#b3470a", "info": "#333333"}
@@ -47,6 +53,7 @@ def lr_slider(value=0.1, min=1e-3, max=1.5, *, description="learning rate", base
     """
     check_positive_number("min", min)
     check_positive_number("max", max)
+    _check_in_range(check_positive_number("value", value), min, max)
     return widgets.FloatLogSlider(
         value=value,
         base=base,
@@ -57,8 +64,16 @@ def lr_slider(value=0.1, min=1e-3, max=1.5, *, description="learning rate", base
         readout_format=".3g",
         layout=_SLIDER_LAYOUT,
         style=_SLIDER_STYLE,
-        **{**_ON_RELEASE, **kwargs},
+        **{**_LIVE, **kwargs},
     )
+
+
+def _check_in_range(value, low, high, name: str = "value") -> None:
+    """A slider would silently clamp a value outside [min, max]: refuse it instead."""
+    if not low <= high:
+        raise ValueError(f"min must not exceed max; got min={low!r}, max={high!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must lie between min={low!r} and max={high!r}; got {value!r}")
 
 
 def _log(x: float, base: float) -> float:
@@ -82,35 +97,46 @@ def batch_size_slider(n_examples: int, value=None, *, description="batch size", 
     value = n_examples if value is None else value
     if value not in options:
         raise ValueError(f"value must be one of the slider's batch sizes {options}; got {value!r}")
+    return selection_slider(options, value, description=description, **kwargs)
+
+
+def selection_slider(options, value, *, description, **kwargs):
+    """A slider over a list of values (e.g. numbers of steps) with the series' layout."""
+    if isinstance(options, (str, bytes)) or not hasattr(options, "__len__") or not len(options):
+        raise TypeError(f"options must be a non-empty list of values; got {options!r}")
+    check_choice("value", value, options)
     return widgets.SelectionSlider(
-        options=options,
-        value=value,
-        description=description,
-        layout=_SLIDER_LAYOUT,
-        style=_SLIDER_STYLE,
-        **{**_ON_RELEASE, **kwargs},
+        options=list(options), value=value, description=description, layout=_SLIDER_LAYOUT,
+        style=_SLIDER_STYLE, **{**_LIVE, **kwargs},
     )
 
 
 def int_slider(value, min, max, *, description, step=1, **kwargs):
     """An integer slider with the series' layout (e.g. number of steps)."""
+    _check_in_range(check_int("value", value), check_int("min", min), check_int("max", max))
     return widgets.IntSlider(
         value=value, min=min, max=max, step=step, description=description,
-        layout=_SLIDER_LAYOUT, style=_SLIDER_STYLE, **{**_ON_RELEASE, **kwargs},
+        layout=_SLIDER_LAYOUT, style=_SLIDER_STYLE, **{**_LIVE, **kwargs},
     )
 
 
 def float_slider(value, min, max, *, description, step=0.01, readout_format=".2f", **kwargs):
     """A float slider with the series' layout (e.g. start point, momentum)."""
+    _check_in_range(check_number("value", value), check_number("min", min),
+                    check_number("max", max))
     return widgets.FloatSlider(
         value=value, min=min, max=max, step=step, description=description,
         readout_format=readout_format, layout=_SLIDER_LAYOUT, style=_SLIDER_STYLE,
-        **{**_ON_RELEASE, **kwargs},
+        **{**_LIVE, **kwargs},
     )
 
 
 def dropdown(options, value=None, *, description, **kwargs):
     """A menu (e.g. the optimizer) with the series' layout."""
+    if isinstance(options, (str, bytes)) or not hasattr(options, "__len__") or not len(options):
+        raise TypeError(f"options must be a non-empty list of choices; got {options!r}")
+    if value is not None:
+        check_choice("value", value, options)
     return widgets.Dropdown(
         options=options, value=value if value is not None else list(options)[0],
         description=description, layout=_SLIDER_LAYOUT, style=_SLIDER_STYLE, **kwargs,
@@ -119,7 +145,7 @@ def dropdown(options, value=None, *, description, **kwargs):
 
 def message_html(text: str, level: str = "info") -> str:
     """The message line's HTML: plain text, coloured by level ("ok", "warn", "error", "info")."""
-    color = _LEVEL_COLORS.get(level, _LEVEL_COLORS["info"])
+    color = _LEVEL_COLORS[check_choice("level", level, _LEVEL_COLORS)]
     return (
         f'<div class="panel-message" style="color:{color}; font-size:14px; min-height:1.5em">'
         f"{html.escape(str(text))}</div>"
@@ -127,38 +153,56 @@ def message_html(text: str, level: str = "info") -> str:
 
 
 class Panel(widgets.VBox):
-    """Sliders + a message line + one figure, kept in step by a pure ``compute`` function.
+    """Sliders + a message line + one figure, kept in step by the panel contract.
 
     controls: {name: widget}; each widget's ``value`` is passed to ``compute`` by that name.
-    compute: ``compute(**values) -> dict`` with a ``"message"`` (and optional ``"level"``).
-    draw: ``draw(fig, state)`` updates the figure from the state.
-    fig: a ``matplotlib.figure.Figure`` made with ``Figure(...)``, not pyplot, so the notebook
-        does not also show it as a static image.
+    compute: ``compute(**values) -> state``, a dict of numbers with a ``"message"`` (and optional
+        ``"level"``); pure: no matplotlib, no widgets.
+    make_figure: ``make_figure() -> (fig, artists)`` draws what never changes and makes the
+        artists that do with ``animated=True``; ``artists`` (a dataclass or dict) keeps them.
+    draw: ``draw(artists, state)`` updates only those artists. It returns True when it changed
+        something that is not animated (a legend, a shaded band): the next frame is then a full
+        redraw. A change of any axes' limits or scale is noticed here and redraws in full too.
+    extra, below: more widgets, shown above the message line and below the figure.
+    watch: recompute when a control changes (False: the owner calls ``refresh`` or ``show``).
+
+    Frames are blitted (``helpers.blit.Frames``). While a slider is dragged, a value that arrives
+    while a frame is being drawn is not queued: the panel keeps only the newest values and draws
+    them once (inside a running kernel the frame is scheduled on its event loop; in a plain
+    script or test there is no loop, and every change is drawn at once).
     """
 
-    def __init__(self, controls, compute, draw, fig, *, extra=()):
+    def __init__(self, controls, compute, make_figure, draw, *, extra=(), below=(),
+                 watch=True):
         self.controls = dict(controls)
         self.compute = compute
         self.draw = draw
-        self.fig = fig
+        self.fig, self.artists = make_figure()
+        self.frames = Frames(self.fig)
         self.state = None
         self._held = 0  # > 0 while hold_refresh() batches several control changes
         self._stale = False
-        self.render_seconds = None  # how long the last update took, compute + draw + PNG
+        self._scheduled = False  # a frame is scheduled on the kernel's event loop
+        self.render_seconds = None  # how long the last frame took: compute + draw + PNG
+        self.last_frame_full = None  # whether the last frame redrew the whole figure
         self.message = widgets.HTML(value=message_html(""))
-        width = f"{fig.get_figwidth() * 100:.0f}px"
+        width = f"{self.fig.get_figwidth() * 100:.0f}px"
         self.image = widgets.Image(format="png", layout={"width": width})
-        super().__init__([*self.controls.values(), *extra, self.message, self.image])
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
-        self.refresh()
+        super().__init__([*self.controls.values(), *extra, self.message, self.image, *below])
+        if watch:  # False: the panel decides itself when to compute (e.g. on a button)
+            for control in self.controls.values():
+                control.observe(self._on_change, names="value")
+            self.refresh()
 
     def values(self) -> dict:
         """The current value of every control, by name."""
         return {name: control.value for name, control in self.controls.items()}
 
-    def refresh(self) -> None:
-        """Recompute the state from the controls, redraw, and update the message."""
+    def refresh(self, *, full: bool = False) -> None:
+        """Recompute the state from the controls, draw a frame, and update the message.
+
+        full: redraw the whole figure even if only animated artists changed.
+        """
         start = time.perf_counter()
         try:
             state = self.compute(**self.values())
@@ -166,16 +210,34 @@ class Panel(widgets.VBox):
             self.message.value = message_html(str(exc), "error")
             return
         self.state = state
-        self.draw(self.fig, state)
-        self.image.value = figure_png(self.fig)
-        self.message.value = message_html(state.get("message", ""), state.get("level", "info"))
+        self.show(state, full=full)
         self.render_seconds = time.perf_counter() - start
+
+    def show(self, state, *, full: bool = False) -> None:
+        """Draw ``state`` into the figure, send the new frame, and show its message."""
+        full = bool(self.draw(self.artists, state)) or full
+        full_before = self.frames.full_redraws
+        self.image.value = self.frames.png(full=full)
+        self.message.value = message_html(state.get("message", ""), state.get("level", "info"))
+        self.last_frame_full = self.frames.full_redraws > full_before
 
     def _on_change(self, change) -> None:
         if self._held:
             self._stale = True
-        else:
+            return
+        loop = _running_loop()
+        if loop is None:
             self.refresh()
+        elif not self._scheduled:  # coalesce: the frame reads the newest values when it runs
+            self._scheduled = True
+            loop.call_later(COALESCE_SECONDS, self._scheduled_refresh)
+
+    def _scheduled_refresh(self) -> None:
+        self._scheduled = False
+        try:
+            self.refresh()
+        except Exception as exc:  # noqa: BLE001 - on the event loop nobody else would see it
+            self.message.value = message_html(f"{type(exc).__name__}: {exc}", "error")
 
     @contextlib.contextmanager
     def hold_refresh(self):
@@ -195,3 +257,11 @@ class Panel(widgets.VBox):
         text = self.message.value
         start = text.find(">") + 1
         return html.unescape(text[start : text.rfind("</div>")])
+
+
+def _running_loop():
+    """The event loop running this code (a kernel's), or None in a plain script or test."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

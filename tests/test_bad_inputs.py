@@ -19,6 +19,8 @@ import numpy as np
 import pytest
 
 import helpers
+import helpers.figures
+import helpers.lab
 import helpers.panels
 
 # ---- bad values, by the kind of argument --------------------------------------------------------
@@ -83,15 +85,15 @@ def mnist_data():
     """A few hundred digits of the offline sample: enough for every MNIST entry point."""
     if not _MNIST:
         from helpers.data import load_mnist
-        from helpers.panels.mnist import subset
+        from helpers.lab.mnist import subset
 
         _MNIST["data"] = subset(load_mnist("sample", verbose=False), 200)
     return _MNIST["data"]
 
 
 def trained_run():
+    from helpers.lab.sgd import run_sgd
     from helpers.objectives import LeastSquares, make_regression
-    from helpers.panels.sgd import run_sgd
 
     X, y, _ = make_regression(40, 2)
     return run_sgd(LeastSquares(X, y), 4, 0.05, 2)
@@ -122,6 +124,10 @@ def _objectives():
         "objectives.DoubleWell": entry(_cls("objectives.DoubleWell"), dict, {
             "n_samples": COUNT + [1], "tilt": NUMBER + [1.6, -5.0], "noise": NONNEG,
             "seed": SEED}),
+        "objectives.Saddle": entry(_cls("objectives.Saddle"), dict,
+                                   {"a": POSITIVE, "b": POSITIVE}),
+        "objectives.SaddleBetweenMinima": entry(_cls("objectives.SaddleBetweenMinima"), dict,
+                                                {"a": POSITIVE}),
         "objectives.LeastSquares": entry(LeastSquares, lambda: {"X": X4, "y": X4[:, 0]}, {
             "X": ARRAY_2D + [np.ones((0, 4))], "y": [None, "abc", [math.nan] * 12, np.ones(5)]}),
         "objectives.make_regression": entry(_cls("objectives.make_regression"), dict, {
@@ -457,132 +463,136 @@ def _widgets():
 
 
 def _gd_1d():
+    from helpers import gd as pg
+    from helpers.lab import gd_1d as p
     from helpers.objectives import Parabola
-    from helpers.panels import gd_1d as p
+    from helpers.panels import gd_1d as pp
 
     return {
-        "panels.gd_1d.snap_lr": entry(p.snap_lr, lambda: {"lr": 0.1}, {"lr": POSITIVE,
+        "lab.gd_1d.snap_lr": entry(p.snap_lr, lambda: {"lr": 0.1}, {"lr": POSITIVE,
                                                                        "a": POSITIVE}),
-        "panels.gd_1d.regime": entry(p.regime, lambda: {"lr": 0.1}, {"lr": POSITIVE,
+        "lab.gd_1d.regime": entry(p.regime, lambda: {"lr": 0.1}, {"lr": POSITIVE,
                                                                      "a": POSITIVE}),
-        "panels.gd_1d.regime_map": entry(p.regime_map, lambda: {"a_values": [1.0], "lrs": [0.1]},
+        "lab.gd_1d.regime_map": entry(p.regime_map, lambda: {"a_values": [1.0], "lrs": [0.1]},
                                          {"a_values": [None, "a", [-1.0], [math.nan]],
                                           "lrs": [None, "a", [0.0], [math.inf]]}),
-        "panels.gd_1d.contraction_factor": entry(p.contraction_factor, lambda: {"lr": 0.1},
+        "lab.gd_1d.contraction_factor": entry(p.contraction_factor, lambda: {"lr": 0.1},
                                                  {"lr": POSITIVE, "a": POSITIVE}),
-        "panels.gd_1d.predicted_steps": entry(p.predicted_steps, lambda: {"lr": 0.1},
+        "lab.gd_1d.predicted_steps": entry(p.predicted_steps, lambda: {"lr": 0.1},
                                               {"lr": POSITIVE, "a": POSITIVE, "tol": POSITIVE}),
-        "panels.gd_1d.steps_to_tolerance": entry(
-            p.steps_to_tolerance, lambda: {"objective": Parabola(), "x0": 1.0, "lrs": [0.1]},
+        "gd.steps_to_tolerance": entry(
+            pg.steps_to_tolerance, lambda: {"objective": Parabola(), "x0": 1.0, "lrs": [0.1]},
             {"objective": [None, 5], "x0": [None, math.nan, "a"], "lrs": [None, [0.0], [-1.0]],
              "tol": POSITIVE, "max_steps": COUNT}),
-        "panels.gd_1d.largest_stable_lr": entry(
-            p.largest_stable_lr, lambda: {"objective": Parabola(), "x0": 1.0, "lo": 0.5,
+        "gd.largest_stable_lr": entry(
+            pg.largest_stable_lr, lambda: {"objective": Parabola(), "x0": 1.0, "lo": 0.5,
                                           "hi": 1.5},
             {"objective": [None, 5], "x0": [None, math.nan], "lo": POSITIVE, "hi": POSITIVE,
              "num_steps": COUNT, "iters": COUNT}),
-        "panels.gd_1d.compute_gd_1d": entry(p.compute_gd_1d, dict, {
+        "panels.gd_1d.compute": entry(pp.compute, dict, {
             "lr": POSITIVE, "x0": NUMBER, "num_steps": COUNT0, "a": POSITIVE}),
     }
 
 
 def _gd_2d():
+    from helpers.lab import gd_2d as p
     from helpers.objectives import Parabola, QuadraticBowl
-    from helpers.panels import gd_2d as p
+    from helpers.panels import gd_2d as pp
 
     return {
-        "panels.gd_2d.make_objective": entry(p.make_objective, dict,
+        "lab.gd_2d.make_objective": entry(p.make_objective, dict,
                                              {"objective": CHOICE, "kappa": POSITIVE}),
-        "panels.gd_2d.hessian": entry(p.hessian, lambda: {"objective": QuadraticBowl(),
+        "lab.gd_2d.hessian": entry(p.hessian, lambda: {"objective": QuadraticBowl(),
                                                           "x": [0.0, 0.0]},
                                       {"objective": [None, 5, Parabola()],
                                        "x": [None, [0.0], [math.nan, 0.0], "ab"]}),
-        "panels.gd_2d.local_max_stable_lr": entry(
+        "lab.gd_2d.local_max_stable_lr": entry(
             p.local_max_stable_lr, lambda: {"objective": QuadraticBowl(), "x": [0.0, 0.0]},
             {"objective": [None, 5], "x": [None, [0.0], [math.nan, 0.0]]}),
-        "panels.gd_2d.valley_floor_limits": entry(p.valley_floor_limits,
+        "lab.gd_2d.valley_floor_limits": entry(p.valley_floor_limits,
                                                   lambda: {"xs_along": [0.1, 0.5]},
                                                   {"xs_along": [None, "a", [], [math.nan]],
                                                    "objective": [5, Parabola()]}),
-        "panels.gd_2d.predicted_steps": entry(p.predicted_steps,
+        "lab.gd_2d.predicted_steps": entry(p.predicted_steps,
                                               lambda: {"eigenvalues": (1.0, 10.0), "lr": 0.1},
                                               {"eigenvalues": [None, "ab", [], [-1.0, 1.0]],
                                                "lr": POSITIVE, "tol": POSITIVE}),
-        "panels.gd_2d.worst_case_steps": entry(p.worst_case_steps,
+        "lab.gd_2d.worst_case_steps": entry(p.worst_case_steps,
                                                lambda: {"bowl": QuadraticBowl(), "lrs": [0.1]},
                                                {"bowl": [None, 5, Parabola()],
                                                 "lrs": [None, [0.0], [math.nan]],
                                                 "tol": POSITIVE, "max_steps": COUNT}),
-        "panels.gd_2d.steps_vs_kappa": entry(p.steps_vs_kappa, lambda: {"kappas": [2.0]},
+        "lab.gd_2d.steps_vs_kappa": entry(p.steps_vs_kappa, lambda: {"kappas": [2.0]},
                                              {"kappas": [None, [0.5], [math.nan]],
                                               "rule": CHOICE, "tol": POSITIVE,
                                               "x0": [[0.0], [math.nan, 0.0]],
                                               "max_steps": COUNT}),
-        "panels.gd_2d.rosenbrock_stall": entry(p.rosenbrock_stall,
+        "lab.gd_2d.rosenbrock_stall": entry(p.rosenbrock_stall,
                                                lambda: {"lr": 1e-3, "num_steps": 50, "tail": 10},
                                                {"lr": POSITIVE, "num_steps": COUNT,
                                                 "tail": COUNT + [51],
                                                 "x0": [[0.0], [math.nan, 0.0]]}),
-        "panels.gd_2d.gradient_cost": entry(p.gradient_cost,
+        "lab.gd_2d.gradient_cost": entry(p.gradient_cost,
                                             lambda: {"ns": (10,), "ds": (2,), "repeats": 1},
                                             {"ns": [None, [0], [2.5]], "ds": [None, [0]],
                                              "repeats": COUNT, "max_work": COUNT,
                                              "fd_n": COUNT, "fd_max_d": COUNT}),
-        "panels.gd_2d.compute_gd_2d": entry(p.compute_gd_2d, dict, {
+        "panels.gd_2d.compute": entry(pp.compute, dict, {
             "objective": CHOICE, "kappa": POSITIVE, "lr": POSITIVE, "num_steps": COUNT0}),
     }
 
 
 def _sgd():
-    from helpers.panels import sgd as p
+    from helpers.lab import sgd as p
+    from helpers.panels import sgd as pp
 
     problem = lambda: p.make_problem(40, 2)  # noqa: E731
     return {
-        "panels.sgd.make_data": entry(p.make_data, lambda: {"n": 20}, {
+        "lab.sgd.make_data": entry(p.make_data, lambda: {"n": 20}, {
             "n": COUNT, "d": COUNT, "noise": NONNEG, "n_test": COUNT0[:-1] + [-1], "seed": SEED}),
-        "panels.sgd.make_problem": entry(p.make_problem, lambda: {"n": 20}, {
+        "lab.sgd.make_problem": entry(p.make_problem, lambda: {"n": 20}, {
             "n": COUNT, "d": COUNT, "noise": NONNEG, "seed": SEED}),
-        "panels.sgd.run_sgd": entry(p.run_sgd, lambda: {"problem": problem(), "batch_size": 4,
+        "lab.sgd.run_sgd": entry(p.run_sgd, lambda: {"problem": problem(), "batch_size": 4,
                                                         "lr": 0.05, "num_epochs": 2}, {
             "problem": [None, 5], "batch_size": COUNT + [41], "lr": POSITIVE,
             "num_epochs": COUNT, "w0": ["a", [math.nan, 0.0], [0.0]], "seed": SEED,
             "lr_decay": NONNEG, "num_runs": COUNT[1:], "blowup": POSITIVE,
             "replacement": FLAG}),
-        "panels.sgd.examples_to_reach": entry(p.examples_to_reach,
+        "lab.sgd.examples_to_reach": entry(p.examples_to_reach,
                                               lambda: {"run": trained_run(), "threshold": 0.1},
                                               {"run": [None, 5], "threshold": POSITIVE}),
-        "panels.sgd.epoch_means": entry(p.epoch_means, lambda: {"run": trained_run()},
+        "lab.sgd.epoch_means": entry(p.epoch_means, lambda: {"run": trained_run()},
                                         {"run": [None, 5]}),
-        "panels.sgd.random_batches": entry(p.random_batches,
+        "lab.sgd.random_batches": entry(p.random_batches,
                                            lambda: {"n_examples": 10, "batch_size": 2,
                                                     "num_batches": 3},
                                            {"n_examples": COUNT, "batch_size": COUNT + [11],
                                             "num_batches": COUNT, "seed": SEED,
                                             "replacement": FLAG}),
-        "panels.sgd.minibatch_gradients": entry(
+        "lab.sgd.minibatch_gradients": entry(
             p.minibatch_gradients, lambda: {"problem": problem(), "w": [0.0, 0.0],
                                             "batch_size": 2, "num_batches": 3},
             {"problem": [None, 5], "w": [None, [0.0], [math.nan, 0.0]],
              "batch_size": COUNT + [41], "num_batches": COUNT, "seed": SEED}),
-        "panels.sgd.predicted_variance": entry(
+        "lab.sgd.predicted_variance": entry(
             p.predicted_variance, lambda: {"sigma2": 1.0, "n_examples": 10, "batch_size": 2},
             {"sigma2": NONNEG, "n_examples": COUNT, "batch_size": POSITIVE + [11]}),
-        "panels.sgd.gradient_variance": entry(
+        "lab.sgd.gradient_variance": entry(
             p.gradient_variance, lambda: {"problem": problem(), "w": [0.0, 0.0],
                                           "batch_sizes": [1, 2], "num_batches": 20},
             {"problem": [None, 5], "w": [None, [0.0]], "batch_sizes": [None, [0], [41]],
              "num_batches": COUNT, "seed": SEED}),
-        "panels.sgd.visit_counts": entry(p.visit_counts, lambda: {"n_examples": 10,
+        "lab.sgd.visit_counts": entry(p.visit_counts, lambda: {"n_examples": 10,
                                                                  "num_epochs": 2},
                                          {"n_examples": COUNT, "num_epochs": COUNT,
                                           "seed": SEED}),
-        "panels.sgd.noise_ball": entry(p.noise_ball, lambda: {"problem": problem(), "lrs": [0.01],
+        "lab.sgd.noise_ball": entry(p.noise_ball, lambda: {"problem": problem(), "lrs": [0.01],
                                                               "batch_sizes": [2],
                                                               "num_updates": 10, "num_runs": 2},
                                        {"problem": [None, 5], "lrs": [None, [0.0], [math.nan]],
                                         "batch_sizes": [None, [0], [41]],
                                         "num_updates": COUNT, "num_runs": COUNT, "seed": SEED}),
-        "panels.sgd.compute_sgd_panel": entry(p.compute_sgd_panel,
+        "panels.sgd.compute": entry(pp.compute,
                                               lambda: {"batch_size": 4, "lr": 0.05,
                                                        "num_epochs": 2},
                                               {"batch_size": COUNT, "lr": POSITIVE,
@@ -592,55 +602,58 @@ def _sgd():
 
 
 def _mnist():
-    from helpers.panels import mnist as p
+    from helpers import experiment as pe
+    from helpers.figures import mnist as pf
+    from helpers.lab import mnist as p
+    from helpers.panels import mnist as pp
 
     def trained():
-        return p.build_model(16)
+        return pe.build_model(16)
 
     return {
-        "panels.mnist.build_model": entry(p.build_model, lambda: {"hidden": 4},
+        "experiment.build_model": entry(pe.build_model, lambda: {"hidden": 4},
                                           {"hidden": COUNT, "seed": SEED}),
-        "panels.mnist.run_experiment": entry(
-            p.run_experiment, lambda: {"data": mnist_data(), "num_epochs": 1, "hidden": 8},
+        "experiment.run_experiment": entry(
+            pe.run_experiment, lambda: {"data": mnist_data(), "num_epochs": 1, "hidden": 8},
             {"data": [None, 5, "sample"], "lr": POSITIVE, "batch_size": COUNT + [201],
              "num_epochs": COUNT, "hidden": COUNT, "optimizer": CHOICE, "seed": SEED,
              "schedule": [5, "cosine"], "callbacks": [5], "log_every": COUNT}),
-        "panels.mnist.plural": entry(p.plural, lambda: {"n": 2, "word": "step"},
+        "experiment.plural": entry(pe.plural, lambda: {"n": 2, "word": "step"},
                                      {"n": [None, "2", 2.5], "word": [None, 5]}),
-        "panels.mnist.subset": entry(p.subset, lambda: {"data": mnist_data(), "n_train": 10},
+        "lab.mnist.subset": entry(p.subset, lambda: {"data": mnist_data(), "n_train": 10},
                                      {"data": [None, 5], "n_train": COUNT + [201]}),
-        "panels.mnist.compare_sampling": entry(
+        "lab.mnist.compare_sampling": entry(
             p.compare_sampling, lambda: {"data": mnist_data(), "num_epochs": 1, "hidden": 8},
             {"data": [None, 5], "lr": POSITIVE, "batch_size": COUNT + [201],
              "num_epochs": COUNT, "hidden": COUNT, "seed": SEED}),
-        "panels.mnist.batch_size_sweep": entry(
+        "lab.mnist.batch_size_sweep": entry(
             p.batch_size_sweep, lambda: {"data": mnist_data(), "batch_sizes": [200], "hidden": 4,
                                          "budget_seconds": 1e-3},
             {"data": [None, 5], "batch_sizes": [None, 5, [0], [201], "16"],
              "n_train": COUNT[1:] + [201], "lr": POSITIVE, "hidden": COUNT, "num_epochs": COUNT,
              "budget_seconds": POSITIVE, "optimizer": CHOICE, "seed": SEED}),
-        "panels.mnist.predict": entry(p.predict, lambda: {"model": trained(),
+        "lab.mnist.predict": entry(p.predict, lambda: {"model": trained(),
                                                           "X": np.zeros((2, 784))},
                                       {"model": [None, 5], "X": [None, "a", np.zeros((2, 5)),
                                                                  np.zeros(784)]}),
-        "panels.mnist.confusion_matrix": entry(p.confusion_matrix,
+        "lab.mnist.confusion_matrix": entry(p.confusion_matrix,
                                                lambda: {"y_true": [0, 1], "y_pred": [1, 1]},
                                                {"y_true": LABELS + [[0, 12], [0.5, 1.0]],
                                                 "y_pred": [None, [0], [0, -1], [0, 10]],
                                                 "num_classes": COUNT}),
-        "panels.mnist.most_confident_mistakes": entry(
+        "lab.mnist.most_confident_mistakes": entry(
             p.most_confident_mistakes, lambda: {"model": trained(), "X": np.zeros((3, 784)),
                                                 "y": [0, 1, 2]},
             {"model": [None, 5], "X": [None, np.zeros((3, 5))], "y": LABELS + [[0]],
              "k": COUNT}),
-        "panels.mnist.smoothed_loss": entry(
-            p.smoothed_loss, lambda: {"history": _history(), "n_train": 10},
+        "experiment.smoothed_loss": entry(
+            pe.smoothed_loss, lambda: {"history": _history(), "n_train": 10},
             {"history": [None, 5], "n_train": COUNT, "max_points": COUNT}),
-        "panels.mnist.run_label": entry(p.run_label, lambda: {"number": 1, "run": _run_dict()},
+        "figures.mnist.run_label": entry(pf.run_label, lambda: {"number": 1, "run": _run_dict()},
                                         {"number": [None, "1", 0, 1.5], "run": [None, 5, {}]}),
-        "panels.mnist.runs_table_html": entry(p.runs_table_html, lambda: {"runs": [_run_dict()]},
+        "panels.mnist.runs_table_html": entry(pp.runs_table_html, lambda: {"runs": [_run_dict()]},
                                               {"runs": [5, [5], [{}]]}),
-        "panels.mnist.TrainingPanel": entry(p.TrainingPanel, lambda: {"data": mnist_data()},
+        "panels.mnist.TrainingPanel": entry(pp.TrainingPanel, lambda: {"data": mnist_data()},
                                             {"data": [None, 5], "seed": SEED,
                                              "redraw_seconds": NONNEG}),
     }
@@ -659,95 +672,94 @@ def _run_dict():
 
 
 def _optimizers():
-    from helpers.panels import optimizers as p
+    from helpers.lab import optimizers as p
+    from helpers.panels import optimizers as pp
 
     return {
-        "panels.optimizers.make_objective": entry(p.make_objective, dict,
+        "lab.optimizers.make_objective": entry(p.make_objective, dict,
                                                   {"problem": CHOICE, "kappa": POSITIVE}),
-        "panels.optimizers.optimizer_hyper": entry(p.optimizer_hyper,
+        "lab.optimizers.optimizer_hyper": entry(p.optimizer_hyper,
                                                    lambda: {"optimizer": "momentum",
                                                             "momentum": 0.9},
                                                    {"optimizer": CHOICE, "momentum": FRACTION}),
-        "panels.optimizers.run_optimizer": entry(p.run_optimizer, lambda: {"num_steps": 5}, {
+        "lab.optimizers.run_optimizer": entry(p.run_optimizer, lambda: {"num_steps": 5}, {
             "problem": CHOICE, "optimizer": CHOICE, "lr": POSITIVE, "momentum": FRACTION,
             "kappa": POSITIVE, "num_steps": COUNT0, "x0": ["a", [0.0], [math.nan, 0.0]],
             "tol": POSITIVE}),
-        "panels.optimizers.compute_paths": entry(p.compute_paths, lambda: {"num_steps": 5}, {
+        "panels.optimizers.compute": entry(pp.compute, lambda: {"num_steps": 5}, {
             "optimizer": CHOICE, "lr": POSITIVE, "momentum": FRACTION, "problem": CHOICE,
             "kappa": POSITIVE, "num_steps": COUNT}),
-        "panels.optimizers.suggest_lr": entry(p.suggest_lr, dict, {
+        "lab.optimizers.suggest_lr": entry(p.suggest_lr, dict, {
             "problem": CHOICE, "optimizer": CHOICE, "kappa": POSITIVE, "momentum": FRACTION}),
-        "panels.optimizers.stable_lr_limit": entry(p.stable_lr_limit, dict, {
+        "lab.optimizers.stable_lr_limit": entry(p.stable_lr_limit, dict, {
             "problem": CHOICE, "optimizer": CHOICE, "kappa": POSITIVE, "momentum": FRACTION}),
-        "panels.optimizers.optimal_momentum": entry(p.optimal_momentum, lambda: {"kappa": 10.0},
+        "lab.optimizers.optimal_momentum": entry(p.optimal_momentum, lambda: {"kappa": 10.0},
                                                     {"kappa": POSITIVE + [0.5]}),
-        "panels.optimizers.optimal_momentum_lr": entry(
+        "lab.optimizers.optimal_momentum_lr": entry(
             p.optimal_momentum_lr, lambda: {"lam_min": 1.0, "lam_max": 10.0},
             {"lam_min": POSITIVE, "lam_max": POSITIVE + [0.5]}),
-        "panels.optimizers.momentum_sweep": entry(
+        "lab.optimizers.momentum_sweep": entry(
             p.momentum_sweep, lambda: {"kappa": 10.0, "betas": [0.5], "num_steps": 10},
             {"kappa": POSITIVE, "betas": [5, [1.0], [math.nan]], "lr": POSITIVE[1:],
              "num_steps": COUNT, "tol": POSITIVE, "x0": [[0.0], [math.nan, 0.0], "a"]}),
-        "panels.optimizers.gd_steps_to_tolerance": entry(
+        "lab.optimizers.gd_steps_to_tolerance": entry(
             p.gd_steps_to_tolerance, lambda: {"kappa": 10.0, "num_steps": 10},
             {"kappa": POSITIVE, "num_steps": COUNT, "tol": POSITIVE,
              "x0": [[0.0], [math.nan, 0.0]]}),
-        "panels.optimizers.make_schedule": entry(
+        "lab.optimizers.make_schedule": entry(
             p.make_schedule, lambda: {"name": "cosine", "optimizer": sgd(), "num_steps": 10},
             {"name": CHOICE, "optimizer": [None, 5], "num_steps": COUNT}),
-        "panels.optimizers.schedule_curves": entry(p.schedule_curves,
+        "lab.optimizers.schedule_curves": entry(p.schedule_curves,
                                                    lambda: {"lr": 0.1, "num_steps": 10},
                                                    {"lr": POSITIVE, "num_steps": COUNT,
                                                     "names": [None, 5, ["nope"]]}),
-        "panels.optimizers.compare_on_mnist": entry(
+        "lab.optimizers.compare_on_mnist": entry(
             p.compare_on_mnist, lambda: {"data": mnist_data(), "hidden": 4, "num_epochs": 1,
                                          "settings": [{"optimizer": "sgd", "lr": 0.1}]},
             {"data": [None, 5], "settings": [None, 5, [5], [{"optimizer": "nope", "lr": 0.1}],
                                              [{"optimizer": "sgd", "lr": -1.0}]],
              "hidden": COUNT, "batch_size": COUNT + [201], "num_epochs": COUNT, "seed": SEED}),
-        "panels.optimizers.widgets_kappa_slider": entry(p.widgets_kappa_slider,
-                                                        lambda: {"kappa": 10.0},
-                                                        {"kappa": POSITIVE + [0.5]}),
     }
 
 
 def _escape():
-    from helpers.panels import escape as p
+    from helpers.lab import escape as p
+    from helpers.panels import escape as pp
 
     well = lambda: p.make_well()  # noqa: E731
     return {
-        "panels.escape.make_well": entry(p.make_well, dict, {
+        "lab.escape.make_well": entry(p.make_well, dict, {
             "n_samples": COUNT, "tilt": NUMBER + [2.0], "noise": NONNEG, "seed": SEED}),
-        "panels.escape.noise_scale": entry(p.noise_scale, lambda: {"lr": 0.1, "batch_size": 2,
+        "lab.escape.noise_scale": entry(p.noise_scale, lambda: {"lr": 0.1, "batch_size": 2,
                                                                    "n_examples": 64},
                                            {"lr": POSITIVE, "batch_size": COUNT + [65],
                                             "n_examples": COUNT}),
-        "panels.escape.lr_schedule": entry(p.lr_schedule, lambda: {"lr": 0.1, "lr_end": 0.01,
+        "lab.escape.lr_schedule": entry(p.lr_schedule, lambda: {"lr": 0.1, "lr_end": 0.01,
                                                                    "num_steps": 10},
                                            {"lr": POSITIVE, "lr_end": POSITIVE[1:],
                                             "num_steps": COUNT}),
-        "panels.escape.sample_batches": entry(
+        "lab.escape.sample_batches": entry(
             p.sample_batches, lambda: {"rng": _rng(), "n_examples": 10, "batch_size": 2,
                                        "shape": (3,)},
             {"rng": [None, "x", 1.5], "n_examples": COUNT, "batch_size": COUNT + [11],
              "shape": [None, "ab", (-1,)]}),
-        "panels.escape.run_sgd": entry(p.run_sgd, lambda: {"well": well(), "lr": 0.05,
+        "lab.escape.run_sgd": entry(p.run_sgd, lambda: {"well": well(), "lr": 0.05,
                                                            "batch_size": 2, "num_steps": 10,
                                                            "num_runs": 3}, {
             "well": [None, 5], "lr": POSITIVE, "batch_size": COUNT + [65], "num_steps": COUNT,
             "num_runs": COUNT, "seed": SEED, "x0": [math.nan, "a"], "lr_end": POSITIVE[1:],
             "record": COUNT0, "bound": POSITIVE}),
-        "panels.escape.sweep": entry(p.sweep, lambda: {"well": well(), "lrs": [0.05],
+        "lab.escape.sweep": entry(p.sweep, lambda: {"well": well(), "lrs": [0.05],
                                                        "batch_sizes": [2], "num_steps": 10,
                                                        "num_runs": 3}, {
             "well": [None, 5], "lrs": [None, [0.0], [math.nan]], "batch_sizes": [None, [0], [65]],
             "num_steps": COUNT, "num_runs": COUNT, "seed": SEED, "time": POSITIVE[1:]}),
-        "panels.escape.gradient_noise": entry(p.gradient_noise, lambda: {"well": well(),
+        "lab.escape.gradient_noise": entry(p.gradient_noise, lambda: {"well": well(),
                                                                          "batch_sizes": [1, 2],
                                                                          "num_draws": 20},
                                               {"well": [None, 5], "batch_sizes": [None, [0], [65]],
                                                "num_draws": COUNT, "seed": SEED}),
-        "panels.escape.compute_escape": entry(p.compute_escape, lambda: {"num_steps": 20,
+        "panels.escape.compute": entry(pp.compute, lambda: {"num_steps": 20,
                                                                          "num_runs": 5}, {
             "batch_size": COUNT + [65], "lr": POSITIVE, "seed": SEED, "num_steps": COUNT,
             "well": [5, "well"], "num_runs": COUNT}),
@@ -755,30 +767,102 @@ def _escape():
 
 
 def _backprop_cost():
-    from helpers.panels import backprop_cost as p
+    from helpers.lab import backprop_cost as p
 
     return {
-        "panels.backprop_cost.num_params": entry(p.num_params, lambda: {"sizes": [4, 3]},
+        "lab.backprop_cost.num_params": entry(p.num_params, lambda: {"sizes": [4, 3]},
                                                  {"sizes": [None, 5, [4], [4, 0], [4, 2.5]]}),
-        "panels.backprop_cost.count_multiply_adds": entry(p.count_multiply_adds,
+        "lab.backprop_cost.count_multiply_adds": entry(p.count_multiply_adds,
                                                           lambda: {"sizes": [4, 3]},
                                                           {"sizes": [None, [4], [4, -1]],
                                                            "batch_size": COUNT}),
-        "panels.backprop_cost.cost_counts": entry(p.cost_counts, lambda: {"width": 4, "depth": 2},
+        "lab.backprop_cost.cost_counts": entry(p.cost_counts, lambda: {"width": 4, "depth": 2},
                                                   {"width": COUNT, "depth": COUNT}),
-        "panels.backprop_cost.deep_model": entry(p.deep_model, lambda: {"width": 4, "depth": 2},
+        "lab.backprop_cost.deep_model": entry(p.deep_model, lambda: {"width": 4, "depth": 2},
                                                  {"width": COUNT, "depth": COUNT,
                                                   "activation": CHOICE, "seed": SEED}),
-        "panels.backprop_cost.path_sum_gradient": entry(
+        "lab.backprop_cost.path_sum_gradient": entry(
             p.path_sum_gradient, lambda: {"model": p.deep_model(3, 2), "x": np.ones(3)},
             {"model": [None, 5], "x": [None, "a", np.ones(4), [math.nan] * 3]}),
-        "panels.backprop_cost.backprop_first_layer_grad": entry(
+        "lab.backprop_cost.backprop_first_layer_grad": entry(
             p.backprop_first_layer_grad, lambda: {"model": p.deep_model(3, 2), "x": np.ones(3)},
             {"model": [None, 5], "x": [None, "a", np.ones(4)]}),
-        "panels.backprop_cost.time_gradient": entry(
+        "lab.backprop_cost.time_gradient": entry(
             p.time_gradient, lambda: {"sizes": [4, 3], "batch_size": 2, "repeats": 1},
             {"sizes": [None, [4]], "batch_size": COUNT, "repeats": COUNT,
              "fd_max_entries": COUNT0, "seed": SEED}),
+    }
+
+
+def _saddle():
+    from helpers.lab import saddle as p
+    from helpers.objectives import QuadraticBowl, SaddleBetweenMinima
+
+    not_a_saddle = [None, 5, QuadraticBowl()]
+    return {
+        "lab.saddle.gd_paths": entry(p.gd_paths, lambda: {"objective": SaddleBetweenMinima(),
+                                                          "starts": [1.0, 0.0], "num_steps": 5},
+                                     {"objective": not_a_saddle,
+                                      "starts": [None, "a", [math.nan, 0.0], np.ones(3)],
+                                      "lr": POSITIVE, "num_steps": COUNT0, "noise": NONNEG,
+                                      "seed": SEED}),
+        "lab.saddle.hessian_eigenvalues": entry(
+            p.hessian_eigenvalues, lambda: {"objective": SaddleBetweenMinima(), "x": [0.0, 0.0]},
+            {"objective": not_a_saddle, "x": [None, "a", np.ones(3), [math.nan, 0.0]]}),
+        "lab.saddle.steps_near_saddle": entry(
+            p.steps_near_saddle, lambda: {"objective": SaddleBetweenMinima(), "offsets": [0.1],
+                                          "num_steps": 50},
+            {"objective": not_a_saddle, "offsets": [None, "a", [math.nan], []],
+             "lr": POSITIVE, "x_start": POSITIVE, "radius": POSITIVE, "num_steps": COUNT0}),
+        "lab.saddle.steps_near_saddle_noisy": entry(
+            p.steps_near_saddle_noisy, lambda: {"objective": SaddleBetweenMinima(),
+                                                "noises": [0.1], "runs": 2, "num_steps": 50},
+            {"objective": not_a_saddle, "noises": [None, [0.0], [math.nan]], "runs": COUNT,
+             "lr": POSITIVE, "x_start": POSITIVE, "radius": POSITIVE, "num_steps": COUNT0,
+             "seed": SEED}),
+        "lab.saddle.predicted_steps_per_decade": entry(
+            p.predicted_steps_per_decade, lambda: {"objective": SaddleBetweenMinima()},
+            {"objective": not_a_saddle, "lr": POSITIVE}),
+        "lab.saddle.predicted_steps_near_saddle": entry(
+            p.predicted_steps_near_saddle, lambda: {"objective": SaddleBetweenMinima(),
+                                                    "offsets": [0.1]},
+            {"objective": not_a_saddle, "offsets": [None, [0.0], [math.nan]], "lr": POSITIVE,
+             "x_start": POSITIVE, "radius": POSITIVE}),
+    }
+
+
+def _forward_mode():
+    from helpers.lab import forward_mode as p
+    from helpers.layers import mlp
+    from helpers.losses import MSELoss
+
+    net = lambda: mlp([3, 2, 2], "tanh", dtype=np.float64)  # noqa: E731
+    return {
+        "lab.forward_mode.jvp": entry(p.jvp, lambda: {"model": net(), "X": np.ones((2, 3)),
+                                                      "tangents": {"0.W": np.ones((3, 2))}},
+                                      {"model": [None, 5], "X": ARRAY_2D + [np.ones((2, 4))],
+                                       "tangents": [None, {"9.W": 1.0}]}),
+        "lab.forward_mode.forward_mode_gradient": entry(
+            p.forward_mode_gradient, lambda: {"model": net(), "X": np.ones((2, 3)),
+                                              "y": np.ones((2, 2)), "loss_fn": MSELoss()},
+            {"model": [None, 5], "X": ARRAY_2D, "y": [None], "loss_fn": [5, "mse"]}),
+        "lab.forward_mode.count_forward_mode": entry(
+            p.count_forward_mode, lambda: {"sizes": [4, 3]},
+            {"sizes": [None, [4], [4, 0]], "batch_size": COUNT}),
+    }
+
+
+def _backprop_graph():
+    from helpers.lab import backprop_graph as p
+
+    good = lambda: {k: v.copy() for k, v in p.EXAMPLE.items()}  # noqa: E731
+    bad = [None, "a", np.ones(5)]
+    return {
+        "lab.backprop_graph.graph_state": entry(p.graph_state, good, {
+            "x": bad, "y": bad, "W1": bad + [[[math.nan, 0.0], [0.0, 0.0]]], "b1": bad,
+            "W2": bad, "b2": bad, "lr": NONNEG}),
+        "lab.backprop_graph.example_state": entry(p.example_state, dict, {
+            "x1": NUMBER, "w": NUMBER, "lr": NONNEG}),
     }
 
 
@@ -786,7 +870,7 @@ def table() -> dict:
     swept = {}
     for part in (_objectives, _gd, _layers, _losses, _optim, _schedules, _gradcheck, _batches,
                  _train, _validate, _plots, _widgets, _gd_1d, _gd_2d, _sgd, _mnist, _optimizers,
-                 _escape, _backprop_cost):
+                 _escape, _backprop_cost, _saddle, _forward_mode, _backprop_graph):
         swept.update(part())
     return swept
 
@@ -799,54 +883,77 @@ SKIPPED = {
     # containers and base classes: built by the library from checked values, not by a learner
     "gd.Trajectory": "a record that run_gd and minimize fill in",
     "train.History": "a record that train fills in",
-    "panels.sgd.SGDRun": "a record that run_sgd fills in",
-    "panels.escape.SGDRuns": "a record that run_sgd fills in",
+    "lab.sgd.SGDRun": "a record that run_sgd fills in",
+    "lab.escape.SGDRuns": "a record that run_sgd fills in",
     "layers.Layer": "the abstract base class; its subclasses are swept",
     "gd.blew_up": "the one blow-up rule, called at every step with numbers its callers checked",
     "widgets.Panel": "built by each make_panel from its own widgets (tests/test_widgets.py)",
     # no argument to get wrong
     "plots.use_style": "takes no argument",
-    "panels.mnist.one_blas_thread": "takes no argument",
+    "experiment.one_blas_thread": "takes no argument",
     "panels.gd_1d.make_figure": "takes no argument",
     "panels.sgd.make_figure": "takes no argument",
     "panels.escape.make_figure": "takes no argument",
     # draw what a swept compute function returned, into figures a make_figure built
-    "panels.gd_1d.setup_lr_strip": "draws into an axes made by make_figure",
     "plots.lr_strip": "draws into an axes made by a panel's make_figure",
-    "panels.gd_1d.draw": "draws the state compute_gd_1d returned",
-    "panels.sgd.draw": "draws the state compute_sgd_panel returned",
-    "panels.escape.draw_escape": "draws the state compute_escape returned",
-    "panels.optimizers.draw_paths": "draws the state compute_paths returned",
-    "panels.mnist.plot_runs": "draws the dicts run_experiment returned",
-    "panels.mnist.plain_log_axis": "formats an axes of plot_runs",
-    "panels.sgd.plot_runs": "draws the runs run_sgd returned",
-    "panels.sgd.plot_epoch_means": "draws what epoch_means returned",
-    "panels.sgd.plot_gradient_histograms": "draws what minibatch_gradients returned",
-    "panels.sgd.plot_variance": "draws what gradient_variance returned",
-    "panels.sgd.plot_noise_ball": "draws what noise_ball returned",
-    "panels.escape.plot_landscape": "draws a DoubleWell (swept through make_well)",
-    "panels.escape.plot_paths": "draws the paths run_sgd recorded",
-    "panels.escape.plot_gradient_noise": "draws what gradient_noise returned",
-    "panels.escape.plot_heatmap": "draws the table sweep returned",
-    "panels.escape.plot_collapse": "draws the table sweep returned",
-    "panels.escape.plot_noise_effects": "draws what the notebook's runs returned",
-    "panels.escape.plot_escape_times": "draws what the notebook's runs returned",
-    "panels.escape.plot_schedules": "draws what the notebook's runs returned",
-    "panels.escape.format_table": "formats the table sweep returned",
-    "panels.escape.format_effects": "formats what the notebook's runs returned",
-    "panels.backprop_cost.plot_counts": "draws what cost_counts returned",
-    "panels.backprop_cost.plot_times": "draws what time_gradient returned",
-    "panels.mnist.plot_confusion_matrix": "draws what confusion_matrix returned",
-    "panels.mnist.show_weight_images": "draws the weights of a trained model",
+    "panels.gd_1d.draw": "draws the state compute returned",
+    "panels.sgd.draw": "draws the state compute returned",
+    "panels.escape.draw": "draws the state compute returned",
+    "panels.optimizers.draw": "draws the state compute returned",
+    "figures.mnist.plot_runs": "draws the dicts run_experiment returned",
+    "plots.plain_log_axis": "formats an axes of plot_runs",
+    "figures.sgd.plot_runs": "draws the runs run_sgd returned",
+    "figures.sgd.plot_epoch_means": "draws what epoch_means returned",
+    "figures.sgd.plot_gradient_histograms": "draws what minibatch_gradients returned",
+    "figures.sgd.plot_variance": "draws what gradient_variance returned",
+    "figures.sgd.plot_noise_ball": "draws what noise_ball returned",
+    "figures.escape.plot_landscape": "draws a DoubleWell (swept through make_well)",
+    "figures.escape.plot_paths": "draws the paths run_sgd recorded",
+    "figures.escape.plot_gradient_noise": "draws what gradient_noise returned",
+    "figures.escape.plot_heatmap": "draws the table sweep returned",
+    "figures.escape.plot_collapse": "draws the table sweep returned",
+    "figures.escape.plot_noise_effects": "draws what the notebook's runs returned",
+    "figures.escape.plot_escape_times": "draws what the notebook's runs returned",
+    "figures.escape.plot_schedules": "draws what the notebook's runs returned",
+    "lab.escape.format_table": "formats the table sweep returned",
+    "lab.escape.format_effects": "formats what the notebook's runs returned",
+    "figures.backprop_cost.plot_counts": "draws what cost_counts returned",
+    "figures.saddle.plot_landscape": "draws a Saddle or SaddleBetweenMinima and gd_paths' paths",
+    "figures.saddle.plot_distance": "draws the distances of gd_paths' paths",
+    "figures.saddle.plot_steps_near_saddle": "draws what steps_near_saddle returned",
+    "figures.backprop_graph.make_graph_figure": "takes no argument",
+    "figures.backprop_graph.draw_graph": "draws the state graph_state returned",
+    "figures.backprop_graph.plot_graph": "draws the state graph_state returned",
+    "layers.MultiplyAddCounter": "takes no argument",
+    "figures.backprop_cost.plot_times": "draws what time_gradient returned",
+    "figures.mnist.plot_confusion_matrix": "draws what confusion_matrix returned",
+    "figures.mnist.show_weight_images": "draws the weights of a trained model",
+    # blitting: called by widgets.Panel on the figure a make_figure built, with limits computed
+    # from the state a swept compute function returned
+    "blit.Frames": "made by widgets.Panel from the figure of a panel's make_figure",
+    "blit.animated_artists": "reads the figure of a panel's make_figure",
+    "blit.axes_limits": "reads the figure of a panel's make_figure",
+    "blit.png_bytes": "encodes the canvas of a panel's figure",
+    "blit.decade_above": "axis limits from the numbers a swept compute function returned",
+    "blit.decade_below": "axis limits from the numbers a swept compute function returned",
+    "blit.step_above": "axis limits from the numbers a swept compute function returned",
+    "figures.escape.mark_minima": "draws a DoubleWell (swept through make_well)",
+    "lab.sgd.default_problem": "takes no argument",
+    "panels.escape.panel_well": "takes no argument",
+    "panels.gd_2d.make_figure": "takes no argument",
+    "panels.gd_2d.draw": "draws the state compute returned",
+    "panels.mnist.make_figure": "takes no argument",
+    "panels.mnist.draw": "draws the runs run_experiment returned",
+    "panels.optimizers.make_figure": "takes no argument (the contours come with the first state)",
     # panels: every argument goes to a slider (swept in widgets.*) and to the compute function
     # (swept above); building each panel for each bad value would take minutes
-    "panels.gd_1d.make_panel": "arguments swept through compute_gd_1d and the sliders",
-    "panels.gd_2d.make_panel": "arguments swept through compute_gd_2d and the sliders",
-    "panels.sgd.make_panel": "arguments swept through compute_sgd_panel and the sliders",
-    "panels.escape.make_panel": "arguments swept through compute_escape and the sliders",
-    "panels.optimizers.make_panel": "arguments swept through compute_paths and the sliders",
+    "panels.gd_1d.make_panel": "arguments swept through compute and the sliders",
+    "panels.gd_2d.make_panel": "arguments swept through compute and the sliders",
+    "panels.sgd.make_panel": "arguments swept through compute and the sliders",
+    "panels.escape.make_panel": "arguments swept through compute and the sliders",
+    "panels.optimizers.make_panel": "arguments swept through compute and the sliders",
     "panels.mnist.make_panel": "arguments swept through TrainingPanel",
-    "panels.gd_2d.steps_to_tolerance": "gd_1d's function, re-exported: swept as panels.gd_1d's",
+    "gd.steps_to_tolerance": "gd_1d's function, re-exported: swept as panels.gd_1d's",
 }
 
 # Covered by their own tests (tests/test_data.py, tests/test_exercises.py), which check the
@@ -860,8 +967,10 @@ ELSEWHERE = {
 }
 
 MODULES = ["objectives", "gd", "layers", "losses", "optim", "schedules", "gradcheck", "batches",
-           "train", "validate", "plots", "widgets", "data", "exercises"] + [
-    f"panels.{m.name}" for m in pkgutil.iter_modules(helpers.panels.__path__)]
+           "train", "validate", "plots", "widgets", "blit", "experiment", "data", "exercises"] + [
+    f"{package.__name__.removeprefix('helpers.')}.{m.name}"
+    for package in (helpers.lab, helpers.figures, helpers.panels)
+    for m in pkgutil.iter_modules(package.__path__)]
 
 
 def public_names() -> set[str]:

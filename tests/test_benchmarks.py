@@ -86,11 +86,15 @@ def test_hardware_table_compares_with_the_matmul_peak(quick_report):
 
 
 @pytest.mark.slow
-def test_slider_table_lists_the_four_panels(quick_report):
+def test_slider_table_lists_the_panels_with_drag_and_full_redraw_times(quick_report):
     header, *rows = section(quick_report[1], "3.")
-    assert header[:5] == ["notebook", "panel", "controls moved", "moves", "median"]
+    assert header[:9] == ["notebook", "panel", "controls dragged", "drag frames", "drag median",
+                          "drag 90th percentile", "full redraws in drag", "full redraw",
+                          "drag / full"]
     assert [row[:2] for row in rows] == [["01", "gd_1d"], ["02", "gd_2d"], ["03", "sgd"],
-                                         ["07", "escape"]]
+                                         ["06", "optimizers"], ["07", "escape"]]
+    dragged = {row[1]: row[4] for row in rows}
+    assert all(dragged[name] != "-" for name in ("gd_1d", "gd_2d", "sgd", "optimizers"))
     assert not any(row[-1] == "failed" for row in rows)  # a panel that exists is measured
 
 

@@ -1,4 +1,4 @@
-"""Notebook 04's cost measurements (helpers.panels.backprop_cost)."""
+"""Notebook 04's cost measurements (helpers.lab.backprop_cost, helpers.figures.backprop_cost)."""
 
 import math
 
@@ -6,9 +6,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from helpers.figures import backprop_cost as cost_figures
 from helpers.gradcheck import relative_error
+from helpers.lab import backprop_cost as cost
 from helpers.layers import Linear, ReLU, Sequential, mlp
-from helpers.panels import backprop_cost as cost
 
 # Any warning (overflow, invalid value, ...) fails the test: a learner must never see one.
 pytestmark = pytest.mark.filterwarnings("error")
@@ -77,8 +78,8 @@ def test_time_gradient_reports_seconds_and_scales_finite_differences():
 def test_the_figures_draw():
     depths = [2, 3]
     measured = {"path_sum": [cost.cost_counts(2, d)["path_sum"] for d in depths]}
-    assert cost.plot_counts(depths, measured, 2) is not None
+    assert cost_figures.plot_counts(depths, measured, 2) is not None
     timings = [cost.time_gradient([4, h, 2], batch_size=2, repeats=2, fd_max_entries=10)
                for h in (2, 8)]
-    assert cost.plot_times(timings) is not None
+    assert cost_figures.plot_times(timings) is not None
     plt.close("all")

@@ -6,18 +6,18 @@ import warnings
 import numpy as np
 import pytest
 
-from helpers.panels import escape
-from helpers.panels.escape import (
-    compute_escape,
+from helpers.lab import escape
+from helpers.lab.escape import (
     gradient_noise,
     lr_schedule,
-    make_panel,
     make_well,
     noise_scale,
     run_sgd,
     sample_batches,
     sweep,
 )
+from helpers.panels import escape as escape_panel
+from helpers.panels.escape import compute, make_panel
 
 N = escape.N_EXAMPLES
 
@@ -250,7 +250,7 @@ def test_every_slider_extreme_gives_a_picture_and_a_plain_message(panel, name, e
     assert state[name] == pytest.approx(value)  # the state belongs to the values just set
     assert panel.image.value[:4] == b"\x89PNG"
     assert "Traceback" not in panel.message_text and len(panel.message_text) > 20
-    assert state["paths"].shape == (state["num_steps"] + 1, escape.PANEL_PATHS)
+    assert state["paths"].shape == (state["num_steps"] + 1, escape_panel.PANEL_PATHS)
     assert np.sum(state["counts"]) == pytest.approx(1 - state["diverged"])
     assert np.all(np.isfinite(state["loss"]))
 
@@ -268,17 +268,18 @@ def test_the_divergence_marker_sits_at_the_divergence_step(panel):
     _set(panel, lr=_extremes(panel.controls["lr"])[1], batch_size=1)
     state = panel.state
     step = state["diverged_at"]
-    marker = panel.fig.axes[1].lines[escape.PANEL_PATHS]
+    marker = panel.artists["diverged_marker"]
     np.testing.assert_array_equal(marker.get_xdata(), [step])
     np.testing.assert_array_equal(marker.get_ydata(), [state["paths"][step - 1, 0]])
 
 
 def test_every_slider_redraws_only_on_release(panel):
+    """100 runs per frame (about 50 ms): the panel waits for the handle's release."""
     assert all(control.continuous_update is False for control in panel.controls.values())
 
 
 def test_messages_use_the_singular_for_one(well):
-    message = compute_escape(batch_size=1, lr=0.001, num_steps=1, num_runs=1, well=well)["message"]
+    message = compute(batch_size=1, lr=0.001, num_steps=1, num_runs=1, well=well)["message"]
     assert "for all 1 step." in message and "Of 1 run:" in message
 
 
@@ -308,6 +309,6 @@ def test_little_noise_stays(panel):
 
 def test_compute_rejects_a_bad_value_by_name(well):
     with pytest.raises(ValueError, match="lr"):
-        compute_escape(batch_size=1, lr=-1.0, well=well)
+        compute(batch_size=1, lr=-1.0, well=well)
     with pytest.raises(ValueError, match="batch_size"):
-        compute_escape(batch_size=N + 1, lr=0.01, well=well)
+        compute(batch_size=N + 1, lr=0.01, well=well)

@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 from ipywidgets import FloatLogSlider
 
+from helpers import gd
 from helpers.gd import run_gd
+from helpers.lab import gd_1d
+from helpers.lab.gd_1d import REGIMES, regime
 from helpers.objectives import Parabola
-from helpers.panels import gd_1d
-from helpers.panels.gd_1d import REGIMES, compute_gd_1d, make_panel, regime
+from helpers.panels.gd_1d import compute, make_panel
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # What Chromium actually sent at the slider's 0.5 and 1.0 notches (measured with JupyterLab 4.6,
@@ -183,7 +185,7 @@ def test_many_steps_at_a_good_lr_report_convergence(panel):
 
 @pytest.mark.parametrize("lr", [0.001, 0.1, 0.3, 0.7, 0.95, 1.2])
 def test_iterates_follow_x_next_equals_1_minus_2lr_times_x(lr):
-    state = compute_gd_1d(lr, -3.0, 50)
+    state = compute(lr, -3.0, 50)
     xs = state["xs"]
     assert state["r"] == 1 - 2 * lr
     np.testing.assert_allclose(xs[1:], (1 - 2 * lr) * xs[:-1], rtol=1e-12, atol=0)
@@ -198,7 +200,7 @@ def test_iterates_follow_x_next_equals_1_minus_2lr_times_x(lr):
 )
 def test_the_five_regimes_by_learning_rate(lr, name):
     assert regime(lr) == name
-    assert compute_gd_1d(lr)["regime"] == name
+    assert compute(lr)["regime"] == name
 
 
 @pytest.mark.parametrize("a", [0.25, 2.0, 4.0])
@@ -211,13 +213,13 @@ def test_regime_boundaries_scale_as_1_over_a(a):
 
 @pytest.mark.parametrize("a", [0.5, 1.0, 2.0, 4.0])
 def test_measured_largest_stable_lr_is_1_over_a_not_2_over_a(a):
-    measured = gd_1d.largest_stable_lr(Parabola(a), -3.0, lo=0.01 / a, hi=3.0 / a)
+    measured = gd.largest_stable_lr(Parabola(a), -3.0, lo=0.01 / a, hi=3.0 / a)
     assert measured == pytest.approx(1.0 / a, rel=1e-6)
 
 
 def test_steps_to_tolerance_matches_single_runs_and_the_formula():
     lrs = np.array([0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 1.0, 1.2])
-    steps = gd_1d.steps_to_tolerance(Parabola(), -3.0, lrs, tol=1e-6, max_steps=5000)
+    steps = gd.steps_to_tolerance(Parabola(), -3.0, lrs, tol=1e-6, max_steps=5000)
     for lr, measured in zip(lrs, steps):
         predicted = gd_1d.predicted_steps(lr, tol=1e-6)
         traj = run_gd(Parabola(), -3.0, lr, 2000)
@@ -232,7 +234,7 @@ def test_steps_to_tolerance_matches_single_runs_and_the_formula():
 def test_steps_are_symmetric_about_one_half():
     """|1 − 2·lr| is the same at lr and 1 − lr: lr = 0.9 is as fast as lr = 0.1."""
     lrs = np.array([0.1, 0.9, 0.25, 0.75])
-    steps = gd_1d.steps_to_tolerance(Parabola(), -3.0, lrs)
+    steps = gd.steps_to_tolerance(Parabola(), -3.0, lrs)
     assert steps[0] == steps[1] and steps[2] == steps[3]
 
 
@@ -247,12 +249,12 @@ def test_steps_are_symmetric_about_one_half():
 def test_bad_input_raises_value_error_naming_the_argument(kwargs, name):
     args = {"lr": 0.1, "x0": -3.0, "num_steps": 20, "a": 1.0} | kwargs
     with pytest.raises(ValueError, match=rf"^{name} must"):
-        compute_gd_1d(**args)
+        compute(**args)
 
 
 def test_steps_to_tolerance_refuses_bad_learning_rates():
     with pytest.raises(ValueError, match="lrs must"):
-        gd_1d.steps_to_tolerance(Parabola(), -3.0, [0.1, -0.1])
+        gd.steps_to_tolerance(Parabola(), -3.0, [0.1, -0.1])
 
 
 def test_regime_map_agrees_with_regime():

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from ipywidgets import FloatLogSlider
 
+from helpers import gd
+from helpers.lab import gd_2d
 from helpers.objectives import QuadraticBowl, Rosenbrock
-from helpers.panels import gd_2d
-from helpers.panels.gd_2d import compute_gd_2d, make_panel
+from helpers.panels.gd_2d import compute, make_panel
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -142,20 +143,20 @@ def test_rosenbrock_lr_extremes_give_a_message_not_a_traceback(fresh, lr):
 
 @pytest.mark.parametrize(("kappa", "lr"), [(10.0, 0.15), (10.0, 0.19), (50.0, 0.03), (3.0, 0.5)])
 def test_measured_loss_follows_the_eigen_direction_theory(kappa, lr):
-    state = compute_gd_2d("bowl", kappa, lr, 100)
+    state = compute("bowl", kappa, lr, 100)
     np.testing.assert_allclose(state["gaps"], state["theory_gaps"][: len(state["gaps"])],
                                rtol=1e-9, atol=1e-300)
 
 
 def test_the_edge_of_stability_neither_shrinks_nor_grows_the_steep_direction():
-    state = compute_gd_2d("bowl", 10.0, 0.2, 50)
+    state = compute("bowl", 10.0, 0.2, 50)
     assert state["on_edge"]
     np.testing.assert_allclose(np.abs(state["xs"][:, 1]), 0.9, rtol=1e-12)
 
 
 @pytest.mark.parametrize("kappa", [2.0, 10.0, 50.0])
 def test_measured_largest_stable_lr_is_2_over_lam_max(kappa):
-    from helpers.panels.gd_1d import largest_stable_lr
+    from helpers.gd import largest_stable_lr
 
     bowl = QuadraticBowl(kappa)
     measured = largest_stable_lr(bowl, gd_2d.BOWL_X0, lo=0.01 / kappa, hi=4.0 / kappa)
@@ -181,7 +182,7 @@ def test_worst_case_steps_bound_the_steps_from_any_start():
     worst = gd_2d.worst_case_steps(bowl, lrs)
     for angle in np.linspace(0, np.pi, 7):
         start = np.array([np.cos(angle), np.sin(angle)])
-        assert np.all(gd_2d.steps_to_tolerance(bowl, start, lrs) <= worst)
+        assert np.all(gd.steps_to_tolerance(bowl, start, lrs) <= worst)
 
 
 def test_steps_grow_like_kappa_and_stay_under_the_bound():
@@ -243,4 +244,4 @@ def test_gradient_cost_rows_have_the_timings():
 def test_bad_input_raises_value_error_naming_the_argument(kwargs, name):
     args = {"objective": "bowl", "kappa": 10.0, "lr": 0.1, "num_steps": 20} | kwargs
     with pytest.raises(ValueError, match=rf"^{name} must"):
-        compute_gd_2d(**args)
+        compute(**args)

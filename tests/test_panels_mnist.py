@@ -5,8 +5,11 @@ import re
 import numpy as np
 import pytest
 
+from helpers import experiment
 from helpers.data import MNIST, load_mnist
-from helpers.panels import mnist
+from helpers.figures import mnist as mnist_figures
+from helpers.lab import mnist
+from helpers.panels import mnist as mnist_panel
 from helpers.train import History
 
 # Any warning (overflow, invalid value, ...) fails the test: a learner must never see one.
@@ -27,16 +30,16 @@ def small(sample):
 
 def run_small(small, **settings):
     config = {"num_epochs": 2, "hidden": 32, **settings}
-    return mnist.run_experiment(small, **config)
+    return experiment.run_experiment(small, **config)
 
 
 # ---- run_experiment ----------------------------------------------------------------------------
 
 def test_default_configuration_reaches_92_percent_on_the_sample(sample):
-    result = mnist.run_experiment(sample)
+    result = experiment.run_experiment(sample)
     assert result["status"] == "ok"
     assert result["test_acc"] >= 0.92
-    assert result["num_steps"] == 250 * mnist.DEFAULTS["num_epochs"]
+    assert result["num_steps"] == 250 * mnist_panel.DEFAULTS["num_epochs"]
 
 
 def test_the_same_seed_gives_the_same_run(small):
@@ -58,7 +61,7 @@ def test_the_result_holds_the_settings_and_the_numbers(small):
     assert result["message"].startswith("Test accuracy")
 
 
-@pytest.mark.parametrize("optimizer", mnist.OPTIMIZERS)
+@pytest.mark.parametrize("optimizer", mnist_panel.OPTIMIZERS)
 def test_every_optimizer_trains(small, optimizer):
     lr = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01}.get(optimizer, 0.001)
     result = run_small(small, optimizer=optimizer, lr=lr)
@@ -145,41 +148,41 @@ def test_most_confident_mistakes_are_wrong_and_sorted(small):
 def test_smoothed_loss_averages_about_a_tenth_of_an_epoch():
     history = History(step_loss=list(np.linspace(2, 1, 100)),
                       examples_seen=list(range(10, 1001, 10)))
-    epochs, loss = mnist.smoothed_loss(history, n_train=1000)
+    epochs, loss = experiment.smoothed_loss(history, n_train=1000)
     assert len(epochs) == len(loss) == 10  # 100 steps per epoch -> windows of 10
     assert epochs[-1] == pytest.approx(1.0)
     assert np.all(np.diff(loss) < 0)
-    assert mnist.smoothed_loss(History(), 1000)[0].size == 0
+    assert experiment.smoothed_loss(History(), 1000)[0].size == 0
 
 
 def test_runs_table_has_a_header_and_one_row_per_run(small):
     runs = [run_small(small), run_small(small, lr=10.0)]
-    table = mnist.runs_table_html(runs)
+    table = mnist_panel.runs_table_html(runs)
     assert table.count("<tr") == 3
     for column in ("lr", "batch size", "epochs", "hidden", "optimizer", "final train loss",
                    "test accuracy", "time (s)"):
         assert f">{column}<" in table
-    assert mnist.runs_table_html([]) == ""
+    assert mnist_panel.runs_table_html([]) == ""
 
 
 def test_figures_draw_without_warnings(small):
     from matplotlib.figure import Figure
 
     result = run_small(small)
-    mnist.plot_confusion_matrix(mnist.confusion_matrix(small.y_test, mnist.predict(
+    mnist_figures.plot_confusion_matrix(mnist.confusion_matrix(small.y_test, mnist.predict(
         result["model"], small.X_test)))
-    mnist.show_weight_images(result["model"].layers[0].params["W"], num=16)
+    mnist_figures.show_weight_images(result["model"].layers[0].params["W"], num=16)
     fig = Figure()
     fig.subplots(1, 2)
-    mnist.plot_runs(fig, [result], n_train=600)
-    mnist.plot_runs(fig, [], n_train=600)
+    mnist_figures.plot_runs(fig, [result], n_train=600)
+    mnist_figures.plot_runs(fig, [], n_train=600)
 
 
 # ---- the panel ----------------------------------------------------------------------------------
 
 @pytest.fixture
 def panel(small):
-    return mnist.make_panel(small, hidden=32, num_epochs=2)
+    return mnist_panel.make_panel(small, hidden=32, num_epochs=2)
 
 
 def test_panel_starts_empty_with_a_train_button_and_a_progress_bar(panel):
@@ -200,7 +203,7 @@ def test_pressing_train_adds_a_row_and_fills_the_progress_bar(panel):
 
 
 def test_the_figure_is_redrawn_while_training(small):
-    panel = mnist.make_panel(small, hidden=32, num_epochs=3, redraw_seconds=0.0)
+    panel = mnist_panel.make_panel(small, hidden=32, num_epochs=3, redraw_seconds=0.0)
     before = panel.frames_drawn
     panel.train_button.click()
     assert panel.frames_drawn - before >= 3  # the empty run, live frames, the final figure
@@ -236,7 +239,7 @@ def test_too_large_a_learning_rate_gives_a_message_not_a_traceback(panel):
      ("num_epochs", "min"), ("num_epochs", "max"), ("hidden", "first"), ("hidden", "last")],
 )
 def test_every_slider_extreme_trains_and_reports(small, name, end):
-    panel = mnist.make_panel(small, hidden=16, num_epochs=1, batch_size=64)
+    panel = mnist_panel.make_panel(small, hidden=16, num_epochs=1, batch_size=64)
     control = panel.controls[name]
     if name == "lr":  # a log slider's min and max are exponents
         control.value = control.base ** getattr(control, end)
@@ -252,9 +255,9 @@ def test_every_slider_extreme_trains_and_reports(small, name, end):
     assert panel.message_text.startswith("Run 1:")
 
 
-@pytest.mark.parametrize("optimizer", mnist.OPTIMIZERS)
+@pytest.mark.parametrize("optimizer", mnist_panel.OPTIMIZERS)
 def test_every_optimizer_in_the_menu_trains(small, optimizer):
-    panel = mnist.make_panel(small, hidden=16, num_epochs=1)
+    panel = mnist_panel.make_panel(small, hidden=16, num_epochs=1)
     panel.controls["optimizer"].value = optimizer
     panel.train_button.click()
     assert panel.state["optimizer"] == optimizer
@@ -269,7 +272,7 @@ def test_a_learning_rate_too_small_to_learn_says_so(small):
 
 def test_a_rising_loss_at_the_largest_lr_is_not_blamed_on_a_small_lr(sample):
     # the reviewer's case: lr 10, one full-batch update, the loss rose from 2.32 to 2.57
-    result = mnist.run_experiment(sample, lr=10.0, batch_size=4000, num_epochs=1, hidden=16)
+    result = experiment.run_experiment(sample, lr=10.0, batch_size=4000, num_epochs=1, hidden=16)
     assert result["status"] == "ok" and result["level"] == "warn"
     message = result["message"]
     assert "went up" in message and "too large" in message and "too small" not in message
@@ -294,7 +297,7 @@ def test_too_few_updates_say_so_not_that_the_lr_is_too_small(small):
 def test_why_a_run_ended_at_chance(lr, train_loss, num_steps, says, never):
     run = {"lr": lr, "test_acc": 0.1, "num_epochs": 1, "batch_size": 16, "optimizer": "sgd",
            "train_loss": train_loss, "num_steps": num_steps}
-    verdict = mnist._verdict(History(step_loss=[2.3] * num_steps), run)
+    verdict = experiment._verdict(History(step_loss=[2.3] * num_steps), run)
     assert verdict["status"] == "ok" and verdict["level"] == "warn"
     assert says in verdict["message"] and never not in verdict["message"]
 
@@ -305,13 +308,13 @@ def test_a_single_update_still_draws_a_loss_marker(small):
     result = run_small(small, batch_size=600, num_epochs=1)
     fig = Figure()
     fig.subplots(1, 2)
-    mnist.plot_runs(fig, [result], n_train=600)
+    mnist_figures.plot_runs(fig, [result], n_train=600)
     (line,) = fig.axes[0].lines
     assert len(line.get_xdata()) == 1 and line.get_marker() == "o"
 
 
 def test_counts_are_pluralised():
-    assert [mnist.plural(n, "update") for n in (1, 2, 4000)] == [
+    assert [experiment.plural(n, "update") for n in (1, 2, 4000)] == [
         "1 update", "2 updates", "4,000 updates"]
 
 
@@ -321,7 +324,7 @@ def test_one_spike_is_a_blow_up_only_when_it_averages_64_examples(batch_size, st
     losses[100] = 30.0  # one bad minibatch: a single example with B = 1, 64 examples with B = 64
     run = {"lr": 0.1, "test_acc": 0.9, "num_epochs": 1, "batch_size": batch_size,
            "optimizer": "sgd", "train_loss": 0.3, "num_steps": 200}
-    assert mnist._verdict(History(step_loss=losses), run)["status"] == status
+    assert experiment._verdict(History(step_loss=losses), run)["status"] == status
 
 
 def test_sweep_times_leave_the_evaluations_out(small):
@@ -353,7 +356,7 @@ def test_a_run_that_train_stopped_for_blowing_up_is_reported_as_blown_up():
                       status="blew_up", message="Training stopped at step 9 ...")
     run = {"lr": 5.0, "test_acc": 0.1, "num_epochs": 1, "batch_size": 16,
            "optimizer": "sgd", "train_loss": 2.3, "num_steps": 8}
-    verdict = mnist._verdict(history, run)
+    verdict = experiment._verdict(history, run)
     assert verdict["status"] == "blew_up" and "blew up" in verdict["message"]
 
 

@@ -6,18 +6,19 @@ import numpy as np
 import pytest
 
 from helpers.data import MNIST, load_mnist
+from helpers.lab import optimizers as opt
 from helpers.objectives import QuadraticBowl
 from helpers.optim import SGD
-from helpers.panels import optimizers as opt
+from helpers.panels import optimizers as opt_panel
 
 # Any warning (overflow, invalid value, ...) fails the test: a learner must never see one.
 pytestmark = pytest.mark.filterwarnings("error")
 
 
-# ---- compute_paths -------------------------------------------------------------------------------
+# ---- compute -------------------------------------------------------------------------------------
 
 def test_default_state_has_the_path_the_losses_and_gd_for_reference():
-    state = opt.compute_paths()
+    state = opt_panel.compute()
     assert state["xs"].shape == (101, 2) and state["gaps"].shape == (101,)
     assert state["ref_xs"].shape == (101, 2)
     assert np.allclose(state["xs"][0], opt.X0["bowl"])
@@ -29,7 +30,7 @@ def test_default_state_has_the_path_the_losses_and_gd_for_reference():
 @pytest.mark.parametrize("optimizer", opt.OPTIMIZERS)
 def test_each_optimizer_at_its_suggested_lr_makes_progress(problem, optimizer):
     lr = opt.SUGGESTED_LR[problem][optimizer]
-    state = opt.compute_paths(optimizer, lr, 0.9, problem, 10.0, 500)
+    state = opt_panel.compute(optimizer, lr, 0.9, problem, 10.0, 500)
     assert state["status"] in ("converged", "converging")
     slow = (problem, optimizer) == ("rosenbrock", "gd")  # GD crawls along the curved valley
     assert state["gaps"][-1] < state["gaps"][0] / (2 if slow else 10)
@@ -37,13 +38,13 @@ def test_each_optimizer_at_its_suggested_lr_makes_progress(problem, optimizer):
 
 
 def test_gd_has_no_reference_path_and_says_momentum_does_nothing():
-    state = opt.compute_paths("gd", 0.1)
+    state = opt_panel.compute("gd", 0.1)
     assert state["ref_xs"] is None and state["ref_gaps"] is None
     assert "momentum slider does nothing" in state["message"]
 
 
 def test_too_large_a_learning_rate_says_diverged_after_n_steps():
-    state = opt.compute_paths("momentum", 2.0, 0.9, "rosenbrock", 10.0, 100)
+    state = opt_panel.compute("momentum", 2.0, 0.9, "rosenbrock", 10.0, 100)
     assert state["status"] == "diverged" and state["level"] == "error"
     assert re.search(r"Diverged after \d+ step", state["message"])
     assert "Try lr" in state["message"]
@@ -60,16 +61,16 @@ def _makes_progress(state):
 @pytest.mark.parametrize("optimizer", opt.OPTIMIZERS)
 def test_suggested_lr_on_a_steep_bowl_converges(optimizer, momentum, kappa):
     lr = opt.suggest_lr("bowl", optimizer, kappa, momentum)
-    assert _makes_progress(opt.compute_paths(optimizer, lr, momentum, "bowl", kappa, 1000))
+    assert _makes_progress(opt_panel.compute(optimizer, lr, momentum, "bowl", kappa, 1000))
 
 
 @pytest.mark.parametrize("kappa", [100.0, 1000.0])
-@pytest.mark.parametrize("lr", [0.05, 0.15, opt.LR_MAX, "just above the limit"])
+@pytest.mark.parametrize("lr", [0.05, 0.15, opt_panel.LR_MAX, "just above the limit"])
 @pytest.mark.parametrize("optimizer", opt.OPTIMIZERS)
 def test_the_divergence_hint_is_a_smaller_lr_that_converges(optimizer, lr, kappa):
     if lr == "just above the limit":  # the formula's value would be within 10% of this lr
         lr = 1.05 * min(opt.stable_lr_limit("bowl", optimizer, kappa, 0.9), 1.0)
-    state = opt.compute_paths(optimizer, lr, 0.9, "bowl", kappa, 100)
+    state = opt_panel.compute(optimizer, lr, 0.9, "bowl", kappa, 100)
     if optimizer in ("rmsprop", "adam"):  # steps of about lr: no blow-up on this bowl
         assert state["status"] not in ("diverged", "diverging")
         assert "Try lr" not in state["message"]
@@ -77,31 +78,31 @@ def test_the_divergence_hint_is_a_smaller_lr_that_converges(optimizer, lr, kappa
     assert state["status"] == "diverged"
     suggested = float(re.search(r"Try lr ≈ ([0-9.e+-]+)\.", state["message"]).group(1))
     assert suggested < 0.9 * lr
-    rerun = opt.compute_paths(optimizer, suggested, 0.9, "bowl", kappa, 100)
+    rerun = opt_panel.compute(optimizer, suggested, 0.9, "bowl", kappa, 100)
     assert rerun["status"] not in ("diverged", "diverging")
     assert rerun["gaps"][-1] < rerun["gaps"][0]
-    assert _makes_progress(opt.compute_paths(optimizer, suggested, 0.9, "bowl", kappa, 1000))
+    assert _makes_progress(opt_panel.compute(optimizer, suggested, 0.9, "bowl", kappa, 1000))
 
 
 def test_adaptive_growth_is_not_called_endless_and_the_messages_agree():
-    short = opt.compute_paths("adam", 2.0, 0.99, "rosenbrock", 10.0, 10)
+    short = opt_panel.compute("adam", 2.0, 0.99, "rosenbrock", 10.0, 10)
     assert short["status"] == "diverging"
     assert "grew" in short["message"] and "keep growing" not in short["message"]
-    long = opt.compute_paths("adam", 2.0, 0.99, "rosenbrock", 10.0, 1000)
+    long = opt_panel.compute("adam", 2.0, 0.99, "rosenbrock", 10.0, 1000)
     assert "Still converging" in long["message"]
     assert "larger learning rate" not in long["message"]  # lr is at the slider's end
 
 
 def test_a_tiny_change_in_the_loss_is_printed_with_enough_digits():
-    state = opt.compute_paths("gd", 1e-4, 0.9, "bowl", 1.0, 10)
+    state = opt_panel.compute("gd", 1e-4, 0.9, "bowl", 1.0, 10)
     start, end = re.search(r"fell from (\S+) to (\S+)\.", state["message"]).groups()
     assert start != end and float(end) < float(start)
 
 
 def test_larger_lr_is_offered_only_below_the_stability_limit():
-    slow = opt.compute_paths("gd", 1e-4, 0.9, "rosenbrock", 10.0, 100)
+    slow = opt_panel.compute("gd", 1e-4, 0.9, "rosenbrock", 10.0, 100)
     assert "larger learning rate" in slow["message"]
-    near_limit = opt.compute_paths("gd", 0.0019, 0.9, "bowl", 1000.0, 10)
+    near_limit = opt_panel.compute("gd", 0.0019, 0.9, "bowl", 1000.0, 10)
     assert near_limit["status"] == "converging"
     assert "larger learning rate" not in near_limit["message"]
 
@@ -120,7 +121,7 @@ def test_heavy_ball_on_the_bowl_beats_gd_at_the_tuned_lr():
 ])
 def test_bad_values_are_named_in_the_error(setting, pattern):
     with pytest.raises(ValueError, match=pattern):
-        opt.compute_paths(**setting)
+        opt_panel.compute(**setting)
 
 
 def test_the_momentum_slider_is_adams_beta1():
@@ -201,7 +202,7 @@ def test_compare_on_mnist_uses_the_same_seed_for_every_setting():
 
 @pytest.fixture(scope="module")
 def _shared_panel():
-    return opt.make_panel()
+    return opt_panel.make_panel()
 
 
 @pytest.fixture
@@ -219,8 +220,11 @@ def panel(_shared_panel):
 def test_panel_has_the_controls_the_notebook_names(panel):
     assert list(panel.controls) == ["optimizer", "lr", "momentum", "problem", "kappa",
                                     "num_steps"]
-    sliders = [c for name, c in panel.controls.items() if name not in ("optimizer", "problem")]
-    assert all(c.continuous_update is False for c in sliders)
+    # lr and β follow the hand; a new κ (new contours) or number of steps (new axis) waits for
+    # the release
+    live = {name: c.continuous_update for name, c in panel.controls.items()
+            if name not in ("optimizer", "problem")}
+    assert live == {"lr": True, "momentum": True, "kappa": False, "num_steps": False}
     assert list(panel.controls["optimizer"].options) == list(opt.OPTIMIZERS)
     assert panel.state["optimizer"] == "momentum" and panel.image.value
 
@@ -229,7 +233,7 @@ def test_panel_has_the_controls_the_notebook_names(panel):
 def test_choosing_an_optimizer_redraws_its_path(panel, optimizer):
     panel.controls["optimizer"].value = optimizer
     assert panel.state["optimizer"] == optimizer
-    line = panel.fig._path
+    line = panel.artists["path"]
     assert np.allclose(line.get_xydata(), panel.state["xs"])
     assert panel.message_text
 
@@ -266,7 +270,7 @@ def test_changing_the_problem_moves_lr_and_locks_kappa(panel):
 def test_a_diverged_run_zooms_the_loss_axis_onto_its_few_steps(panel):
     panel.controls["problem"].value = "rosenbrock"
     panel.controls["lr"].value = 2.0
-    ax_loss = panel.fig.axes[1]
+    ax_loss = panel.artists["ax_loss"]
     assert panel.state["diverged_at"] is not None
     assert ax_loss.get_xlim()[1] <= 10
-    assert "blew up" in panel.fig._note.get_text()
+    assert "blew up" in panel.artists["note"].get_text()

@@ -1,12 +1,14 @@
-"""Notebook 03's panel and measurements (helpers.panels.sgd), headless."""
+"""Notebook 03 headless: its measurements, figures and panel (helpers.lab, figures, panels.sgd)."""
 
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from helpers.figures import sgd as sgd_figures
 from helpers.gd import run_gd
-from helpers.panels import sgd
+from helpers.lab import sgd
+from helpers.panels import sgd as sgd_panel
 
 # Any warning (overflow, invalid value, ...) fails the test: a learner must never see one.
 pytestmark = pytest.mark.filterwarnings("error")
@@ -20,7 +22,7 @@ def problem():
 # --- the panel ------------------------------------------------------------------------------
 
 def test_panel_starts_at_the_full_batch_with_its_three_controls():
-    panel = sgd.make_panel()
+    panel = sgd_panel.make_panel()
     assert set(panel.controls) == {"batch_size", "lr", "num_epochs"}
     assert panel.controls["batch_size"].description == "batch size"
     assert panel.controls["lr"].description == "learning rate"
@@ -33,7 +35,7 @@ def test_panel_starts_at_the_full_batch_with_its_three_controls():
 
 
 def test_batch_size_one_gives_a_noisy_curve_and_a_new_figure():
-    panel = sgd.make_panel()
+    panel = sgd_panel.make_panel()
     image_before = panel.image.value
     panel.controls["batch_size"].value = 1  # the browser test presses Home on this slider
     state = panel.state
@@ -48,7 +50,7 @@ def test_batch_size_one_gives_a_noisy_curve_and_a_new_figure():
 
 @pytest.mark.parametrize("batch_size", [1, 16, sgd.N_EXAMPLES])
 def test_the_largest_learning_rate_reports_divergence_without_warnings(batch_size):
-    panel = sgd.make_panel(batch_size=batch_size)
+    panel = sgd_panel.make_panel(batch_size=batch_size)
     panel.controls["lr"].value = panel.controls["lr"].base ** panel.controls["lr"].max
     assert panel.state["sgd"]["status"] in ("diverged", "diverging")
     assert "Diverg" in panel.message_text
@@ -62,14 +64,14 @@ def test_a_diverged_run_stops_and_marks_the_blow_up(problem):
     assert run.status == "diverged"
     assert run.diverged_at == len(run.ws) < 50
     assert np.all(np.isfinite(run.ws))
-    fig = sgd.make_figure()
-    sgd.draw(fig, sgd.compute_sgd_panel(1, 1.5, 5))
-    crosses = [line for line in fig.axes[0].lines if line.get_gid() == "sgd-diverged"]
-    assert len(crosses[0].get_xdata()) == 1
+    fig, artists = sgd_panel.make_figure()
+    sgd_panel.draw(artists, sgd_panel.compute(1, 1.5, 5))
+    cross = artists["sgd", "epochs", "diverged"]
+    assert len(cross.get_xdata()) == 1
 
 
 def test_the_smallest_learning_rate_gives_a_smooth_falling_curve():
-    panel = sgd.make_panel(batch_size=1)
+    panel = sgd_panel.make_panel(batch_size=1)
     panel.controls["lr"].value = panel.controls["lr"].base ** panel.controls["lr"].min
     excess = panel.state["sgd"]["excess_loss"]
     assert panel.state["sgd"]["status"] == "ok"
@@ -79,15 +81,15 @@ def test_the_smallest_learning_rate_gives_a_smooth_falling_curve():
 
 @pytest.mark.parametrize("num_epochs", [1, 10])
 def test_epoch_slider_extremes(num_epochs):
-    panel = sgd.make_panel(batch_size=4)
+    panel = sgd_panel.make_panel(batch_size=4)
     panel.controls["num_epochs"].value = num_epochs
     assert panel.state["sgd"]["epochs"][-1] == num_epochs
     assert panel.state["gd"]["updates"][-1] == num_epochs
 
 
 def test_every_batch_size_option_gives_a_state_and_a_message():
-    for b in sgd.make_panel().controls["batch_size"].options:
-        state = sgd.compute_sgd_panel(b, 0.1, 5)
+    for b in sgd_panel.make_panel().controls["batch_size"].options:
+        state = sgd_panel.compute(b, 0.1, 5)
         assert state["batch_size"] == b
         assert state["updates_per_epoch"] == -(-sgd.N_EXAMPLES // b)
         assert state["message"] and state["level"] == ("info" if b == sgd.N_EXAMPLES else "ok")
@@ -95,7 +97,7 @@ def test_every_batch_size_option_gives_a_state_and_a_message():
 
 def test_full_batch_gd_that_turns_unstable_is_called_diverging():
     # lr = 1.0 > 1/λ_max(XᵀX/N) ≈ 0.955: the loss first falls, then grows
-    state = sgd.compute_sgd_panel(sgd.N_EXAMPLES, 1.0, 10)
+    state = sgd_panel.compute(sgd.N_EXAMPLES, 1.0, 10)
     assert state["gd"]["status"] == "diverging"
     assert "grew back" in state["message"]
 
@@ -202,12 +204,13 @@ def test_make_data_keeps_the_training_set_and_adds_fresh_test_examples(problem):
 
 def test_the_figures_draw(problem):
     runs = {"GD": sgd.run_sgd(problem, 200, 0.1, 2), "SGD": sgd.run_sgd(problem, 1, 0.1, 2)}
-    assert len(sgd.plot_runs(runs)) == 2
-    assert sgd.plot_epoch_means({k: sgd.epoch_means(r) for k, r in runs.items()}) is not None
+    assert len(sgd_figures.plot_runs(runs)) == 2
+    means = {k: sgd.epoch_means(r) for k, r in runs.items()}
+    assert sgd_figures.plot_epoch_means(means) is not None
     grads = {b: sgd.minibatch_gradients(problem, sgd.W0, b, 200) for b in (1, 8)}
-    assert sgd.plot_gradient_histograms(grads, problem.grad(sgd.W0)) is not None
-    assert sgd.plot_variance(sgd.gradient_variance(problem, sgd.W0, [1, 8, 200],
+    assert sgd_figures.plot_gradient_histograms(grads, problem.grad(sgd.W0)) is not None
+    assert sgd_figures.plot_variance(sgd.gradient_variance(problem, sgd.W0, [1, 8, 200],
                                                    num_batches=100)) is not None
     ball = sgd.noise_ball(problem, [0.05], [1, 8], num_updates=100, num_runs=2)
-    assert sgd.plot_noise_ball(ball, ball) is not None
+    assert sgd_figures.plot_noise_ball(ball, ball) is not None
     plt.close("all")

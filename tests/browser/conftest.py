@@ -163,11 +163,12 @@ def browser_context(chromium_path):
 
 @pytest.fixture
 def timing(record_property):
-    """``timing(label, seconds)``: print a timing and keep it for the end-of-run summary."""
+    """``timing(label, value, unit="s")``: print a timing (or a rate, with ``unit=""``) and keep it
+    for the end-of-run summary."""
 
-    def record(label: str, seconds: float) -> None:
-        print(f"  timing: {label} {seconds:.2f} s")
-        record_property(f"{PREFIX}{label}", round(seconds, 3))
+    def record(label: str, value: float, unit: str = "s") -> None:
+        print(f"  timing: {label} {value:.2f}" + (f" {unit}" if unit else ""))
+        record_property(f"{PREFIX}{label}", round(value, 3))
 
     return record
 

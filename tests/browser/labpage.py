@@ -90,6 +90,27 @@ _STATE_JS = r"""
 }
 """
 
+# Logs, with the page's clock, every pointer move, every change of a slider's readout and every
+# new figure image in one panel: what a learner's drag made the page do.
+_DRAG_RECORDER_JS = r"""
+([readout, image]) => {
+  const log = window.__dragLog = {moves: [], values: [], frames: []};
+  const now = () => performance.now() / 1000;
+  const onMove = () => log.moves.push(now());
+  document.addEventListener("pointermove", onMove, true);
+  const values = new MutationObserver(() => log.values.push([now(), readout.textContent.trim()]));
+  values.observe(readout, {subtree: true, childList: true, characterData: true});
+  const frames = new MutationObserver(() => log.frames.push([now(), image.src]));
+  frames.observe(image, {attributes: true, attributeFilter: ["src"]});
+  window.__dragStop = () => {
+    document.removeEventListener("pointermove", onMove, true);
+    values.disconnect();
+    frames.disconnect();
+    return log;
+  };
+}
+"""
+
 _WAIT_RUN_JS = r"""
 ([path, stateJs]) => {
   const state = eval(stateJs)(path);
@@ -327,6 +348,54 @@ class NotebookPage:
                                     arg=[image.element_handle(), old_src],
                                     timeout=timeout * 1000, polling="raf")
         return time.perf_counter() - start
+
+    def drag(self, handle, readout, image, *, seconds: float = 4.0, reach: float = 80.0,
+             step: float = 3.0, interval: float = 0.05, settle: float = 1.5) -> dict:
+        """Drag a slider handle with the mouse: press, small moves back and forth for
+        ``seconds`` (``step`` pixels every ``interval`` seconds at most, a steady hand; up to
+        ``reach`` pixels from the start, first towards the middle of the track), release away
+        from where it started.
+
+        Returns the page's log, in seconds on the page's clock: {"moves": [t, ...],
+        "values": [[t, readout text], ...], "frames": [[t, image src], ...], "pressed": t,
+        "released": t}. Frames are logged until the kernel is idle and no new frame came for
+        ``settle`` seconds.
+        """
+        page = self.page
+        box = handle.bounding_box()
+        x0, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        track = handle.locator("xpath=ancestor::div[contains(@class, 'noUi-target')]").first
+        middle = track.bounding_box()
+        middle = middle["x"] + middle["width"] / 2
+        page.mouse.move(x0, y)
+        page.evaluate(_DRAG_RECORDER_JS, [readout.element_handle(), image.element_handle()])
+        page.mouse.down()
+        pressed = page.evaluate("performance.now() / 1000")
+        inward = 1.0 if x0 < middle else -1.0
+        offset, direction = 0.0, inward
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            if abs(offset + direction * step) > reach:
+                direction = -direction
+            offset += direction * step
+            next_move = time.perf_counter() + interval
+            page.mouse.move(x0 + offset, y)
+            time.sleep(max(0.0, next_move - time.perf_counter()))
+        if inward * offset < reach / 2:  # end away from the start, so the value changed
+            page.mouse.move(x0 + inward * reach / 2, y)
+        page.mouse.up()
+        released = page.evaluate("performance.now() / 1000")
+        self.wait_idle()
+        count = -1
+        while True:  # until no new frame for `settle` seconds
+            frames = page.evaluate("window.__dragLog.frames.length")
+            if frames == count:
+                break
+            count = frames
+            time.sleep(settle)
+            self.wait_idle()
+        log = page.evaluate("window.__dragStop()")
+        return {**log, "pressed": pressed, "released": released}
 
     def wait_idle(self, timeout: float = 30.0) -> None:
         """Wait until the kernel has nothing left to do (callbacks of slider moves included)."""

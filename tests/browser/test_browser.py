@@ -1,10 +1,11 @@
 """End to end: the course's notebooks in a real JupyterLab, driven through a real Chromium.
 
-What a learner does and sees: open a notebook, run every cell, move a slider with the keyboard,
-press a button; the panels must render (no "Error displaying widget"), redraw their figure and
-update their message, and no cell may end in an error. One server and one browser serve every
-test of this module (pytest-xdist ``--dist loadscope`` keeps them on one worker); fixtures are in
-``conftest.py``, page actions in ``labpage.py``. Screenshots: ``test-artifacts/browser/``.
+What a learner does and sees: open a notebook, run every cell, drag a slider with the mouse and
+move it with the keyboard, press a button; the panels must render (no "Error displaying
+widget"), redraw their figure and update their message, and no cell may end in an error. One
+server and one browser serve every test of this module (pytest-xdist ``--dist loadscope`` keeps
+them on one worker); fixtures are in ``conftest.py``, page actions in ``labpage.py``.
+Screenshots: ``test-artifacts/browser/``.
 """
 
 from __future__ import annotations
@@ -69,12 +70,46 @@ def panel_with_slider(notebook, label: str):
     return panel, slider, panel.locator("img.widget-image").first
 
 
+def drag_and_check(notebook, timing, panel, slider, image, shown_value):
+    """Drag ``slider``'s handle with the mouse for a few seconds; print how well the figure kept
+    up; fail unless the final figure's message shows the slider's final value.
+
+    shown_value(message) -> the value the message reports (a string as the readout shows it).
+    """
+    readout = slider.locator(".widget-readout")
+    log = notebook.drag(slider.locator(".noUi-handle"), readout, image)
+    values, frames = log["values"], log["frames"]
+    assert values, "dragging the handle did not change the slider's value"
+    duration = log["released"] - log["pressed"]
+    last_change = values[-1][0]
+    last_move = max([t for t in log["moves"] if t <= last_change], default=last_change)
+    distinct = len({src for _, src in frames})
+    timing("drag value changes per second", len(values) / duration, "")
+    timing("drag frames per value change", distinct / len(values), "")
+    final_frame = frames[-1][0] if frames else float("nan")
+    timing("drag last-move-to-final-frame", final_frame - last_move)
+    print(f"  drag: {len(values)} value changes in {duration:.1f} s, {distinct} frames")
+    final = readout.inner_text().strip()
+    message = message_text(panel)
+    shown = shown_value(message)
+    assert shown is not None and float(shown) == pytest.approx(float(final), rel=1e-6), (
+        f"after the drag the slider reads {final} but the figure's message says: {message!r}")
+    assert frames and final_frame >= last_change, "no new figure reached the page after the drag"
+
+
 def test_lr_slider_shows_divergence(lab, timing):
     """01: above lr = 1 gradient descent on the parabola diverges, and the panel says so."""
     notebook = open_and_run(lab, "01_gradient_descent_1d.ipynb")
     panel, slider, image = panel_with_slider(notebook, "learning rate")
     expect(image).to_have_attribute("src", re.compile(r"\S"))
     notebook.screenshot("panel-before", panel)
+
+    def lr_in(message):
+        found = re.search(r"lr = ([0-9.e+-]+):", message)
+        return found and found.group(1)
+
+    drag_and_check(notebook, timing, panel, slider, image, lr_in)
+    notebook.screenshot("panel-after-drag", panel)
     message_before = message_text(panel)
     src_before = notebook.image_src(image)
 
@@ -102,6 +137,13 @@ def test_batch_size_one_makes_the_curve_noisy(lab, timing):
     full_batch = readout.inner_text().strip()
     assert full_batch != "1", "the batch-size slider should start at the full batch"
     notebook.screenshot("panel-full-batch", panel)
+
+    def batch_size_in(message):
+        found = re.search(r"batch size (\d+)", message, re.I)
+        return found and found.group(1)
+
+    drag_and_check(notebook, timing, panel, slider, image, batch_size_in)
+    notebook.screenshot("panel-after-drag", panel)
 
     seconds = notebook.press_on(slider.locator(".noUi-handle"), "Home", image)
     timing("slider-to-redraw", seconds)

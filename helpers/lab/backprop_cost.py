@@ -14,7 +14,7 @@ Three ways to get the gradient of a network's output with respect to its weights
 
 ``count_multiply_adds`` and ``cost_counts`` count the arithmetic; ``path_sum_gradient`` really
 sums over the paths (and counts its multiplications), so the counts are measured, not assumed;
-``time_gradient`` measures seconds; ``plot_counts`` and ``plot_times`` draw them.
+``time_gradient`` measures seconds; ``helpers.figures.backprop_cost`` draws them.
 """
 
 from __future__ import annotations
@@ -23,14 +23,11 @@ import contextlib
 import itertools
 import time
 
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib import ticker
 
 from ..gradcheck import numerical_grad
 from ..layers import Linear, Sequential, Sigmoid, Tanh, mlp
 from ..losses import SoftmaxCrossEntropy
-from ..plots import COLORS, PALETTE
 from ..validate import check_int, check_ints, check_point, check_seed
 
 # local derivative of each activation, from its output h = act(z)
@@ -141,9 +138,6 @@ def backprop_first_layer_grad(model, x):
     return model.layers[0].grads["W"].copy()
 
 
-# ---------------------------------------------------------------------------------------------
-# Seconds: one gradient by backprop and by finite differences, as the parameter count grows
-
 def _check_deep_model(model) -> None:
     if not isinstance(model, Sequential) or not isinstance(model.layers[0], Linear):
         raise TypeError(f"model must be a network such as deep_model(4, 3); got {model!r}")
@@ -216,61 +210,3 @@ def _time_gradient(model, forward, backprop, repeats, fd_max_entries):
     return {"params": params, "forward": t_forward, "backprop": t_backprop,
             "finite_differences": t_fd, "fd_measured": done == params, "fd_entries": done}
 
-
-# ---------------------------------------------------------------------------------------------
-# Figures
-
-def plot_counts(depths, measured, width, ax=None):
-    """Arithmetic for one gradient against depth (log y): path sum, finite differences, backprop.
-
-    measured: {"path_sum": [...], ...} counted at ``depths``; lines are ``cost_counts``.
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7.0, 4.2), layout="constrained")
-    grid = np.arange(min(depths), max(depths) + 1)
-    formula = [cost_counts(width, d) for d in grid]
-    styles = {"path_sum": ("sum over every path", COLORS["sgd"]),
-              "finite_differences": ("finite differences (2 forward passes per parameter)",
-                                     PALETTE[1]),
-              "backprop": ("backprop (forward + backward)", COLORS["gd"])}
-    for key, (label, color) in styles.items():
-        ax.plot(grid, [float(c[key]) for c in formula], "-", color=color, lw=1.2, label=label)
-        if key in measured:
-            ax.plot(depths, measured[key], "o", color=color, ms=6)
-    ax.plot([], [], "o", color=COLORS["theory"], label="counted while computing (dots)")
-    ax.set_yscale("log")
-    ax.set_xlabel(f"depth L (number of Linear layers, width {width})")
-    ax.set_ylabel("multiplications for one gradient\n(log scale)")
-    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
-    ax.legend()
-    return ax
-
-
-def plot_times(results, ax=None):
-    """Seconds for one gradient against the parameter count P (log-log).
-
-    results: ``time_gradient`` dicts. Finite-difference times scaled up from a subset of the
-    entries are drawn as hollow circles.
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7.0, 4.2), layout="constrained")
-    params = np.array([r["params"] for r in results])
-    measured = np.array([r["fd_measured"] for r in results])
-    fd_label = "finite differences"
-    if not measured.all():
-        entries = min(r["fd_entries"] for r in results if not r["fd_measured"])
-        fd_label += f" (hollow: timed on {entries:,} entries, scaled to P)"
-    for key, label, color in (("finite_differences", fd_label, PALETTE[1]),
-                              ("backprop", "backprop (forward + backward)", COLORS["gd"]),
-                              ("forward", "one forward pass", COLORS["curve"])):
-        values = np.array([r[key] for r in results])
-        full = measured if key == "finite_differences" else np.ones(len(values), dtype=bool)
-        ax.plot(params, values, "-", color=color, lw=1.2, label=label)
-        ax.plot(params[full], values[full], "o", color=color, ms=6)
-        ax.plot(params[~full], values[~full], "o", mfc="white", color=color, ms=6)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("number of parameters P (log scale)")
-    ax.set_ylabel("seconds for one gradient (log scale)")
-    ax.legend(loc="center right")
-    return ax

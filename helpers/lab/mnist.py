@@ -1,0 +1,225 @@
+"""Notebook 05, SGD on MNIST: the measurements around the experiment.
+
+The network is the notebook's 784-H-10 multilayer perceptron (ReLU, softmax cross-entropy),
+trained by ``helpers.train.train``. What lives here:
+
+- ``helpers.experiment.run_experiment``: one training run from its settings (shared with 06)
+- ``batch_size_sweep``      batch sizes 1 … N measured: updates and seconds per epoch, accuracy
+                            after a fixed number of epochs and after a fixed wall-clock budget
+- ``confusion_matrix``, ``most_confident_mistakes``: what the trained network gets wrong
+
+The figures are in ``helpers.figures.mnist``; the Train panel (sliders, a Train button, a live
+figure and a table of runs) is ``helpers.panels.mnist``.
+
+The default settings (``DEFAULTS``) are the notebook's default configuration: on the offline
+sample (4,000 training digits) they reach about 93% test accuracy in about a second.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from ..data import MNIST
+from ..experiment import DEFAULTS, N_CLASSES, _check_mnist, build_model, one_blas_thread
+from ..layers import Layer
+from ..losses import SoftmaxCrossEntropy, softmax
+from ..optim import OPTIMIZERS, make_optimizer
+from ..train import evaluate, train
+from ..validate import (
+    check_array,
+    check_batch_size,
+    check_choice,
+    check_int,
+    check_ints,
+    check_labels,
+    check_lr,
+    check_positive_number,
+    check_same_length,
+)
+
+HIDDEN_OPTIONS = (16, 32, 64, 128, 256, 512)
+
+
+def subset(data, n_train: int):
+    """The same data with only the first ``n_train`` training digits (the test set unchanged)."""
+    _check_mnist(data)
+    n_train = check_int("n_train", n_train, low=1, high=len(data.X_train))
+    return MNIST(data.X_train[:n_train], data.y_train[:n_train], data.X_test, data.y_test,
+                 data.source, f"{data.description}; first {n_train:,} training digits")
+
+
+def compare_sampling(data, *, lr=DEFAULTS["lr"], batch_size=DEFAULTS["batch_size"],
+                     num_epochs: int = 4, hidden=DEFAULTS["hidden"], seed: int = 0) -> dict:
+    """Shuffle-every-epoch against drawing the examples with replacement, same budget.
+
+    "shuffle": each epoch visits every training digit once (``helpers.train.train``);
+    "replacement": each epoch trains on N digits drawn at random with replacement, so some come
+    twice and others not at all. Same network, seed, lr, batch size and number of updates.
+    Returns {"shuffle": row, "replacement": row}, each row a dict with ``train_loss``,
+    ``train_acc``, ``test_acc`` and ``never_seen`` (mean fraction of the digits an epoch missed).
+    """
+    _check_mnist(data)
+    lr = check_lr(lr)
+    num_epochs = check_int("num_epochs", num_epochs, low=1)
+    n = len(data.X_train)
+    batch_size = check_batch_size(batch_size, n)
+    rows = {}
+    with one_blas_thread():
+        for sampling in ("shuffle", "replacement"):
+            rows[sampling] = _train_sampled(data, sampling, n, lr=lr, batch_size=batch_size,
+                                            num_epochs=num_epochs, hidden=hidden, seed=seed)
+    return rows
+
+
+def _train_sampled(data, sampling, n, *, lr, batch_size, num_epochs, hidden, seed) -> dict:
+    """One run of ``compare_sampling``: "shuffle" or "replacement"."""
+    model = build_model(hidden, seed)
+    opt = make_optimizer("sgd", model.parameters(), lr=lr)
+    rng = np.random.default_rng(seed)
+    missed = []
+    for _ in range(check_int("num_epochs", num_epochs, low=1)):
+        if sampling == "shuffle":
+            idx = np.arange(n)  # train() shuffles: every digit exactly once
+        else:
+            idx = rng.integers(0, n, size=n)  # N draws with replacement
+        missed.append(1 - len(np.unique(idx)) / n)
+        train(model, SoftmaxCrossEntropy(), opt, data.X_train[idx], data.y_train[idx],
+              batch_size=batch_size, num_epochs=1, seed=rng, progress=False)
+    train_loss, train_acc = evaluate(model, data.X_train, data.y_train)
+    _, test_acc = evaluate(model, data.X_test, data.y_test)
+    return {"train_loss": train_loss, "train_acc": train_acc, "test_acc": test_acc,
+            "never_seen": float(np.mean(missed))}
+
+
+def batch_size_sweep(data, batch_sizes, *, n_train: int | None = None, lr: float = 0.1,
+                     hidden: int = 128, num_epochs: int = 1, budget_seconds: float = 0.15,
+                     optimizer: str = "sgd", seed: int = 0) -> list[dict]:
+    """Train once per batch size and measure what a batch size buys.
+
+    data: an ``MNIST``; only its first ``n_train`` training digits are used (all if None), so
+    that an epoch of batch size 1 stays short. batch_sizes: each from 1 to n_train.
+    Each run trains a fresh network (same seed, same lr) until it has done ``num_epochs``
+    epochs AND spent ``budget_seconds`` of wall-clock time, and records:
+    ``updates_per_epoch`` = ceil(n_train / batch_size); ``seconds_per_update`` (mean training
+    time of an update, test evaluations left out) and ``seconds_per_epoch`` (that × updates);
+    ``acc_epochs``: test accuracy after ``num_epochs`` epochs (deterministic);
+    ``acc_budget``, ``steps_in_budget``: test accuracy and updates done when the budget ran out
+    (these depend on the machine and on how busy it is).
+    Returns one dict per batch size, in the order given.
+    """
+    _check_mnist(data)
+    lr = check_lr(lr)
+    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+    budget_seconds = check_positive_number("budget_seconds", budget_seconds)
+    num_epochs = check_int("num_epochs", num_epochs, low=1)
+    if isinstance(batch_sizes, (str, bytes)) or not np.iterable(batch_sizes):
+        raise TypeError(f"batch_sizes must be a list of batch sizes, e.g. [1, 16, 256]; got "
+                        f"{batch_sizes!r}")
+    n = len(data.X_train) if n_train is None else check_int(
+        "n_train", n_train, low=1, high=len(data.X_train))
+    X_train, y_train = data.X_train[:n], data.y_train[:n]
+    sizes = check_ints("batch_sizes", batch_sizes, low=1, high=n)
+    rows = []
+    with one_blas_thread():
+        for b in sizes:
+            rows.append(_measure_batch_size(data, X_train, y_train, b, lr=lr, hidden=hidden,
+                                            num_epochs=num_epochs, budget_seconds=budget_seconds,
+                                            optimizer=optimizer, seed=seed))
+    return rows
+
+
+def _measure_batch_size(data, X_train, y_train, batch_size, *, lr, hidden, num_epochs,
+                        budget_seconds, optimizer, seed) -> dict:
+    """One run of ``batch_size_sweep``: train until both marks are passed, measure at each.
+
+    The clock counts training only: the test evaluations (after each epoch and at the budget)
+    are timed and left out, so that a full-batch update is not charged for them.
+    """
+    model = build_model(hidden, seed)
+    opt = make_optimizer(optimizer, model.parameters(), lr=lr)
+    clock = {"start": time.perf_counter(), "last_step": None, "evaluating": 0.0, "evals": 0}
+    found = {}
+
+    def watch(history):
+        # called after every update and again after each epoch's test evaluation
+        now = time.perf_counter()
+        if len(history.test_acc) > clock["evals"]:  # the epoch-end call: charge the evaluation
+            clock["evaluating"] += now - clock["last_step"]
+            clock["evals"] = len(history.test_acc)
+        else:
+            clock["last_step"] = now
+            training = now - clock["start"] - clock["evaluating"]
+            found["training_seconds"], found["steps"] = training, history.num_steps
+            if "acc_budget" not in found and training >= budget_seconds:
+                found["steps_in_budget"] = history.num_steps
+                found["acc_budget"] = evaluate(model, data.X_test, data.y_test)[1]
+                clock["evaluating"] += time.perf_counter() - now
+        return not ("acc_budget" in found and len(history.test_acc) >= num_epochs)
+
+    epochs_cap = num_epochs + 10_000  # the callback stops the run well before this
+    history = train(model, SoftmaxCrossEntropy(), opt, X_train, y_train, batch_size=batch_size,
+                    num_epochs=epochs_cap, seed=seed, X_test=data.X_test, y_test=data.y_test,
+                    callbacks=(watch,), progress=False, log_every=1)
+    if history.status != "ok":
+        raise ValueError(f"lr={lr!r} is too large for batch size {batch_size}: {history.message}")
+    updates_per_epoch = math.ceil(len(X_train) / batch_size)
+    seconds_per_update = found["training_seconds"] / found["steps"]
+    return {
+        "batch_size": batch_size,
+        "updates_per_epoch": updates_per_epoch,
+        "seconds_per_update": seconds_per_update,
+        "seconds_per_epoch": seconds_per_update * updates_per_epoch,
+        "acc_epochs": history.test_acc[num_epochs - 1],
+        "acc_budget": found["acc_budget"],
+        "steps_in_budget": found["steps_in_budget"],
+        "status": history.status,
+    }
+
+
+def predict(model, X) -> np.ndarray:
+    """Predicted classes (n,) of ``model`` for images X (n, 784)."""
+    _check_model(model)
+    X = check_array("X", X, ndim=2)
+    return np.asarray(model.forward(np.asarray(X, dtype=np.float32))).argmax(axis=1)
+
+
+def confusion_matrix(y_true, y_pred, num_classes: int = N_CLASSES) -> np.ndarray:
+    """Counts C[i, j] of examples of true class i predicted as j: (num_classes, num_classes)."""
+    num_classes = check_int("num_classes", num_classes, low=1)
+    y_true = check_labels("y_true", y_true, num_classes)
+    y_pred = check_labels("y_pred", y_pred, num_classes)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred must be 1-D and of the same length; got shapes "
+                         f"{y_true.shape} and {y_pred.shape}")
+    counts = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(counts, (y_true, y_pred), 1)  # one count per (true, predicted) pair
+    return counts
+
+
+def most_confident_mistakes(model, X, y, k: int = 10) -> dict:
+    """The k wrong predictions the model was most sure of.
+
+    Returns a dict of arrays, most confident first: ``index`` (rows of X), ``predicted``,
+    ``true``, ``confidence`` (softmax probability of the predicted class).
+    """
+    k = check_int("k", k, low=1)
+    _check_model(model)
+    y = check_labels("y", y)
+    probs = softmax(model.forward(np.asarray(X, dtype=np.float32)))
+    check_same_length(probs, y, ("X", "y"))
+    predicted = probs.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != np.asarray(y))
+    confidence = probs[wrong, predicted[wrong]]
+    order = wrong[np.argsort(-confidence, kind="stable")][:k]
+    return {"index": order, "predicted": predicted[order], "true": np.asarray(y)[order],
+            "confidence": probs[order, predicted[order]]}
+
+
+def _check_model(model) -> None:
+    if not isinstance(model, Layer):
+        raise TypeError(f"model must be a network such as build_model(128); got "
+                        f"{type(model).__name__}")
+

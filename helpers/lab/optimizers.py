@@ -1,0 +1,297 @@
+"""Notebook 06, momentum and Adam: five optimizers on the same valleys, and on MNIST.
+
+Pure functions:
+
+- ``run_optimizer``       one optimizer ("gd", "momentum", "nesterov", "rmsprop", "adam") on the
+                          ill-conditioned bowl or on Rosenbrock, through ``helpers.gd.minimize``
+- ``optimal_momentum``, ``optimal_momentum_lr``: the heavy-ball tuning of a quadratic,
+                          β = ((√κ − 1)/(√κ + 1))²  with  lr = (2/(√λ_max + √λ_min))²
+- ``momentum_sweep``      steps to tolerance over a grid of β at that lr: the measured optimum
+- ``make_schedule``, ``schedule_curves``: the learning-rate schedules compared on MNIST
+- ``compare_on_mnist``    several optimizer settings trained with the same seed and budget
+
+The panel is ``helpers.panels.optimizers``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..gd import minimize
+from ..objectives import QuadraticBowl, Rosenbrock
+from ..schedules import (
+    CosineAnnealingLR,
+    LinearWarmup,
+    StepLR,
+    WarmupCosine,
+    lr_curve,
+)
+from ..validate import (
+    check_choice,
+    check_fraction,
+    check_int,
+    check_lr,
+    check_numbers,
+    check_positive_number,
+)
+
+OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adam")
+
+
+PROBLEMS = ("bowl", "rosenbrock")
+
+
+X0 = {"bowl": (-1.8, 1.2), "rosenbrock": (-1.5, 2.0)}  # start points
+
+
+VIEW = {"bowl": ((-2.0, 2.0), (-1.5, 1.5)), "rosenbrock": ((-2.0, 2.0), (-1.0, 3.0))}
+
+
+# A learning rate that works for each optimizer on each problem: the panel's starting values
+# (bowl with kappa = 10). ``suggest_lr`` adapts the bowl's to kappa for the panel's hints.
+SUGGESTED_LR = {
+    "bowl": {"gd": 0.15, "momentum": 0.05, "nesterov": 0.05, "rmsprop": 0.05, "adam": 0.2},
+    # plain GD is stable at the start while lr < 2/λ_max ≈ 0.00096 (the Hessian there)
+    "rosenbrock": {"gd": 9e-4, "momentum": 9e-4, "nesterov": 9e-4, "rmsprop": 1e-2,
+                   "adam": 5e-2},
+}
+
+
+LOSS_FLOOR = 1e-16  # f − f_min is clipped here before a log plot
+SCHEDULES = ("constant", "step", "cosine", "warmup", "warmup_cosine")
+
+
+def make_objective(problem: str = "bowl", kappa: float = 10.0):
+    """The bowl ½ xᵀAx with eigenvalues 1 and kappa (axes-aligned), or Rosenbrock (a=1, b=100)."""
+    problem = check_choice("problem", problem, PROBLEMS)
+    if problem == "bowl":
+        return QuadraticBowl(kappa=kappa, lam_min=1.0)
+    return Rosenbrock()
+
+
+def optimizer_hyper(optimizer: str, momentum: float) -> dict:
+    """What the momentum slider means for each optimizer (a dict of ``minimize`` keywords).
+
+    gd: nothing; momentum, nesterov: SGD's momentum; adam: beta1 (beta2 stays 0.999);
+    rmsprop: nothing (alpha stays 0.99, and torch's RMSProp has no momentum by default).
+    """
+    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+    momentum = check_fraction("momentum", momentum)
+    if optimizer in ("momentum", "nesterov"):
+        return {"momentum": momentum}
+    if optimizer == "adam":
+        return {"betas": (momentum, 0.999)}
+    return {}
+
+
+def run_optimizer(problem="bowl", optimizer="momentum", lr=0.05, momentum=0.9, kappa=10.0,
+                  num_steps=100, *, x0=None, tol=1e-10):
+    """One optimizer from the problem's start point: a ``helpers.gd.Trajectory``.
+
+    problem: "bowl" or "rosenbrock"; optimizer: one of ``OPTIMIZERS``; lr > 0;
+    momentum: in [0, 1), see ``optimizer_hyper``; kappa >= 1 (bowl only); num_steps >= 1;
+    x0: start point (2,), by default ``X0[problem]``.
+    """
+    objective = make_objective(problem, kappa)
+    x0 = X0[problem] if x0 is None else x0
+    hyper = optimizer_hyper(optimizer, momentum)
+    # numpy is told to stay quiet: a diverging run is reported by its status, not by warnings
+    with np.errstate(all="ignore"):
+        return minimize(objective, x0, optimizer, lr=lr, num_steps=num_steps, tol=tol, **hyper)
+
+
+def suggest_lr(problem="bowl", optimizer="momentum", kappa=10.0, momentum=0.9) -> float:
+    """A learning rate that suits ``optimizer`` on ``problem``: what the panel suggests.
+
+    Bowl (λ_min = 1, λ_max = κ): plain GD's best fixed lr 2/(λ_min + λ_max); momentum's lr* of
+    section 4, kept below 90% of the stability limit for the slider's β (lr* is meant for β*);
+    Nesterov 1/λ_max. RMSProp and Adam scale each coordinate, so κ hardly matters to them:
+    ``SUGGESTED_LR``. Rosenbrock: ``SUGGESTED_LR`` (the tuned values).
+    """
+    problem = check_choice("problem", problem, PROBLEMS)
+    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+    momentum = check_fraction("momentum", momentum)
+    if problem == "rosenbrock" or optimizer in ("rmsprop", "adam"):
+        return SUGGESTED_LR[problem][optimizer]
+    bowl = make_objective("bowl", kappa)
+    if optimizer == "gd":
+        return bowl.best_lr()
+    if optimizer == "momentum":
+        return min(optimal_momentum_lr(bowl.lam_min, bowl.lam_max),
+                   0.9 * stable_lr_limit("bowl", "momentum", kappa, momentum))
+    return 1.0 / bowl.lam_max
+
+
+def stable_lr_limit(problem="bowl", optimizer="gd", kappa=10.0, momentum=0.9) -> float:
+    """The lr above which (heavy-ball or Nesterov) GD blows up on a quadratic of curvature λ_max.
+
+    λ_max = κ on the bowl, and Rosenbrock's largest curvature at its start point (about 2,100).
+    GD: 2/λ_max; momentum: 2(1 + β)/λ_max; Nesterov: 2(1 + β)/((1 + 2β) λ_max). RMSProp and
+    Adam take steps of about lr whatever the curvature: no such limit (inf).
+    """
+    problem = check_choice("problem", problem, PROBLEMS)
+    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+    kappa = _check_kappa(kappa)
+    momentum = check_fraction("momentum", momentum)
+    if optimizer in ("rmsprop", "adam"):
+        return math.inf
+    if problem == "bowl":
+        lam_max = float(kappa)
+    else:  # the Hessian of 100 (y − x²)² + (1 − x)² at the start point
+        x, y = X0["rosenbrock"]
+        hessian = np.array([[1200 * x**2 - 400 * y + 2, -400 * x], [-400 * x, 200.0]])
+        lam_max = float(np.linalg.eigvalsh(hessian)[-1])
+    if optimizer == "gd":
+        return 2 / lam_max
+    if optimizer == "momentum":
+        return 2 * (1 + momentum) / lam_max
+    return 2 * (1 + momentum) / ((1 + 2 * momentum) * lam_max)
+
+
+def optimal_momentum(kappa: float) -> float:
+    """β* = ((√κ − 1)/(√κ + 1))²: the heavy-ball momentum that contracts a quadratic fastest."""
+    root = math.sqrt(_check_kappa(kappa))
+    return ((root - 1) / (root + 1)) ** 2
+
+
+def _check_kappa(kappa) -> float:
+    """A condition number: a finite number >= 1."""
+    kappa = check_positive_number("kappa", kappa)
+    if kappa < 1:
+        raise ValueError(f"kappa must be >= 1 (λ_max / λ_min); got {kappa!r}")
+    return kappa
+
+
+def optimal_momentum_lr(lam_min: float, lam_max: float) -> float:
+    """lr* = (2/(√λ_max + √λ_min))²: the learning rate that goes with β*."""
+    lam_min = check_positive_number("lam_min", lam_min)
+    lam_max = check_positive_number("lam_max", lam_max)
+    if lam_max < lam_min:
+        raise ValueError(f"lam_max must be >= lam_min; got lam_min={lam_min!r}, "
+                         f"lam_max={lam_max!r}")
+    return (2 / (math.sqrt(lam_max) + math.sqrt(lam_min))) ** 2
+
+
+def momentum_sweep(kappa: float, betas=None, *, lr=None, num_steps: int = 300,
+                   tol: float = 1e-10, x0=(1.0, 1.0)) -> dict:
+    """Steps heavy-ball momentum needs to bring f below ``tol``, for each β, on a bowl.
+
+    kappa: condition number of the bowl (λ_min = 1); betas: momentum values in [0, 1)
+    (default 0, 0.01, ..., 0.99); lr: default ``optimal_momentum_lr``.
+    Returns a dict: ``betas`` (m,), ``steps`` (m,) float (NaN where ``num_steps`` were not
+    enough or the run diverged), ``lr``, ``beta_formula``, ``beta_best`` (the measured
+    minimum), ``steps_best``, ``steps_formula`` (steps at the grid point nearest the formula).
+    """
+    bowl = QuadraticBowl(kappa=kappa, lam_min=1.0)
+    betas = (np.round(np.arange(0.0, 0.995, 0.01), 2) if betas is None
+             else check_numbers("betas", betas, low=0.0, below=1.0))
+    num_steps = check_int("num_steps", num_steps, low=1)
+    lr = optimal_momentum_lr(bowl.lam_min, bowl.lam_max) if lr is None else check_lr(lr)
+    steps = np.full(len(betas), np.nan)
+    for i, beta in enumerate(betas):
+        beta = float(check_fraction("betas", beta))
+        with np.errstate(all="ignore"):
+            traj = (minimize(bowl, x0, "gd", lr=lr, num_steps=num_steps, tol=tol) if beta == 0
+                    else minimize(bowl, x0, "momentum", lr=lr, num_steps=num_steps, tol=tol,
+                                  momentum=beta))
+        if traj.status == "converged":
+            steps[i] = traj.converged_at
+    beta_formula = optimal_momentum(kappa)
+    reached = np.isfinite(steps)
+    best = int(np.nanargmin(steps)) if reached.any() else None
+    nearest = int(np.argmin(np.abs(betas - beta_formula)))
+    return {
+        "betas": betas, "steps": steps, "lr": lr, "kappa": float(kappa),
+        "beta_formula": beta_formula,
+        "beta_best": None if best is None else float(betas[best]),
+        "steps_best": None if best is None else int(steps[best]),
+        "steps_formula": float(steps[nearest]),
+    }
+
+
+def gd_steps_to_tolerance(kappa: float, *, num_steps: int = 5000, tol: float = 1e-10,
+                          x0=(1.0, 1.0)) -> int | None:
+    """Steps plain GD with its best fixed lr, 2/(λ_min + λ_max), needs on the same bowl."""
+    bowl = QuadraticBowl(kappa=kappa, lam_min=1.0)
+    num_steps = check_int("num_steps", num_steps, low=1)
+    traj = minimize(bowl, x0, "gd", lr=bowl.best_lr(), num_steps=num_steps, tol=tol)
+    return traj.converged_at
+
+
+def make_schedule(name: str, optimizer, num_steps: int):
+    """A schedule over ``num_steps`` update steps, or None for "constant".
+
+    "step": lr × 0.1 after 2/3 of the steps (StepLR); "cosine": half a cosine down to 0;
+    "warmup": linear warm-up from lr/10 over the first 10% of the steps, then constant;
+    "warmup_cosine": that warm-up, then a cosine down to 0.
+    """
+    name = check_choice("name", name, SCHEDULES)
+    num_steps = check_int("num_steps", num_steps, low=2)
+    warmup = max(1, num_steps // 10)
+    if name == "constant":
+        return None
+    if name == "step":
+        return StepLR(optimizer, step_size=max(1, 2 * num_steps // 3), gamma=0.1)
+    if name == "cosine":
+        return CosineAnnealingLR(optimizer, T_max=num_steps)
+    if name == "warmup":
+        return LinearWarmup(optimizer, warmup_steps=warmup, start_factor=0.1)
+    return WarmupCosine(optimizer, warmup_steps=warmup, total_steps=num_steps,
+                        start_factor=0.1)
+
+
+class _LrHolder:
+    """Stands in for an optimizer when a schedule is only plotted: an ``lr`` and nothing else."""
+
+    def __init__(self, lr: float):
+        self.lr = lr
+
+
+def schedule_curves(lr: float, num_steps: int, names=SCHEDULES) -> dict:
+    """{name: (num_steps,) learning rates} for each schedule, starting from ``lr``."""
+    lr = check_lr(lr)
+    if isinstance(names, str) or not np.iterable(names):
+        raise TypeError(f"names must be a list of schedule names {SCHEDULES}; got {names!r}")
+    for name in names:
+        check_choice("names", name, SCHEDULES)
+    curves = {}
+    for name in names:
+        schedule = make_schedule(name, _LrHolder(lr), num_steps)
+        curves[name] = (np.full(num_steps, lr) if schedule is None
+                        else lr_curve(schedule, num_steps))
+    return curves
+
+
+def compare_on_mnist(data, settings, *, hidden: int = 64, batch_size: int = 32,
+                     num_epochs: int = 2, seed: int = 0) -> list[dict]:
+    """Train one network per setting, all with the same seed, data order and budget.
+
+    settings: list of dicts with "optimizer", "lr" and optional "schedule" (a name in
+    SCHEDULES) and hyperparameters (e.g. "momentum": 0.9).
+    Returns the ``run_experiment`` results, in the same order, each with "schedule" added.
+    """
+    from ..experiment import run_experiment  # the experiment of notebook 05, reused
+
+    if isinstance(settings, (str, bytes)) or not np.iterable(settings) or not all(
+            isinstance(setting, dict) for setting in settings):
+        raise TypeError(f"settings must be a list of dicts such as [{{'optimizer': 'sgd', "
+                        f"'lr': 0.1}}]; got {settings!r}")
+    results = []
+    for i, setting in enumerate(settings):
+        setting = dict(setting)
+        name = setting.pop("schedule", "constant")
+        try:
+            check_choice("schedule", name, SCHEDULES)
+            result = run_experiment(
+                data, hidden=hidden, batch_size=batch_size, num_epochs=num_epochs, seed=seed,
+                schedule=lambda opt, n, name=name: make_schedule(name, opt, n), **setting)
+        except (TypeError, ValueError) as exc:
+            if str(exc).startswith(("data ", "hidden ", "batch_size ", "num_epochs ", "seed ")):
+                raise
+            raise type(exc)(f"settings[{i}]: {exc}") from None
+        result["schedule"] = name
+        results.append(result)
+    return results
+
