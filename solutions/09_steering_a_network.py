@@ -1,4 +1,4 @@
-"""Solutions to the exercises of notebook 08 (steering a network)."""
+"""Solutions to the exercises of notebook 09 (steering a network)."""
 
 import numpy as np
 

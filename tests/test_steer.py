@@ -174,7 +174,7 @@ def test_panel_queues_a_change_while_paused(digits):
 
 
 def test_the_kernel_thread_waits_far_less_than_a_step_while_a_thread_trains(digits):
-    # the measurement notebook 08 makes to choose a thread over a loop that yields
+    # the measurement notebook 09 makes to choose a thread over a loop that yields
     from helpers.steer import measure_latency
 
     trainer = Trainer(mlp([784, 64, 10], seed=0), *digits)

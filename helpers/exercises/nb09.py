@@ -1,4 +1,4 @@
-"""Exercises of notebook 08 (steering a network): two diagnostics and power iteration.
+"""Exercises of notebook 09 (steering a network): two diagnostics and power iteration.
 
 - ``update_ratio``:   ||W_after - W_before|| / ||W_before||, the size of a step against the weights
 - ``dead_fraction``:  the share of ReLU units that are 0 for every example of a batch

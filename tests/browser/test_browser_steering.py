@@ -1,4 +1,4 @@
-"""End to end in Chromium: notebook 08's steering panel and drawing pad, as a learner uses them.
+"""End to end in Chromium: notebook 09's steering panel and drawing pad, as a learner uses them.
 
 Start training, move the learning-rate slider while it runs (the change must be applied and
 logged within a fraction of a second, marked on the curves, and training must go on), pause and
@@ -20,7 +20,7 @@ except ImportError:  # the fixtures report it: a skip, or a failure when REQUIRE
 
 pytestmark = pytest.mark.browser
 
-NOTEBOOK = "08_steering_a_network.ipynb"
+NOTEBOOK = "09_steering_a_network.ipynb"
 STEP = re.compile(r"step (\d+)")
 
 
