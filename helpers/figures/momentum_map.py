@@ -88,3 +88,41 @@ def steps_colorbar(fig, mesh, ax):
     bar.set_ticks(np.log10(ticks), labels=[str(t) for t in ticks])
     bar.set_label("steps")
     return bar
+
+
+def plot_distance_map(result, ax=None, *, optimum=None, best=None):
+    """How close the runs end: |x|/|x₀| over the last fifth of the steps, over (lr, β).
+
+    Without noise this is ρ^steps (smallest along the fast ridge); with noise the runs stop in a
+    noise ball that grows with lr/(1 − β). optimum, best: (β, lr) pairs to mark, or None.
+    Returns (ax, mesh) like ``plot_momentum_map``.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4.6))
+    lrs, betas = result["lrs"], result["betas"]
+    final = np.where(np.isfinite(result["final_distance"]), result["final_distance"], np.nan)
+    shown = np.log10(np.clip(final, 1e-8, 10))
+    low, high = np.nanmin(shown), np.nanpercentile(shown, 95)  # the range the runs actually span
+    mesh = ax.pcolormesh(lrs, betas, shown, cmap="magma_r", shading="nearest", vmin=low,
+                         vmax=max(high, low + 0.5))
+    ax.set_facecolor("#eeeeee")  # diverged: pale grey
+    contours = ax.contour(lrs, betas, result["rate"], levels=RATE_LEVELS, colors="0.6",
+                          linewidths=0.7)
+    ax.clabel(contours, fmt="%.2g", fontsize=7)
+    ax.contour(lrs, betas, result["rate"], levels=[1.0], colors=COLORS["unstable"], linewidths=2)
+    handles = [plt.Line2D([], [], color="0.6", lw=0.7, label="predicted rate (contours)"),
+               plt.Line2D([], [], color=COLORS["unstable"], lw=2, label="predicted rate = 1")]
+    if optimum is not None:
+        handles += ax.plot(optimum[1], optimum[0], "*", color="white", mec="black", ms=14,
+                           label="noise-free optimum (lr*, β*)")
+    if best is not None:
+        handles += ax.plot(best[1], best[0], "o", color=COLORS["momentum"], mec="black", ms=9,
+                           label="closest at the end")
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
+              fontsize=8, frameon=False)
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate lr (log scale)")
+    ax.set_ylabel("momentum β")
+    ax.set_title(f"distance left after {result['max_steps']} steps (log10 of |x|/|x₀|), noise "
+                 f"{result['noise']:g}, κ = {result['kappa']:g}", fontsize=10)
+    return ax, mesh
