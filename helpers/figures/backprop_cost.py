@@ -14,9 +14,11 @@ from ..plots import COLORS, PALETTE
 
 
 def plot_counts(depths, measured, width, ax=None):
-    """Arithmetic for one gradient against depth (log y): path sum, finite differences, backprop.
+    """Arithmetic for one gradient against depth (log y): path sum, finite differences, forward
+    mode, backprop.
 
-    measured: {"path_sum": [...], ...} counted at ``depths``; lines are ``cost_counts``.
+    measured: {"path_sum": [...], ...} counted at ``depths`` (dots); lines are the formulas of
+    ``cost_counts``.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(7.0, 4.2), layout="constrained")
@@ -25,12 +27,15 @@ def plot_counts(depths, measured, width, ax=None):
     styles = {"path_sum": ("sum over every path", COLORS["sgd"]),
               "finite_differences": ("finite differences (2 forward passes per parameter)",
                                      PALETTE[1]),
+              "forward_mode": ("forward mode (1 tangent pass per parameter)", COLORS["momentum"]),
               "backprop": ("backprop (forward + backward)", COLORS["gd"])}
     for key, (label, color) in styles.items():
-        ax.plot(grid, [float(c[key]) for c in formula], "-", color=color, lw=1.2, label=label)
+        ax.plot(grid, [float(c[key]) for c in formula], "-", color=color, lw=1.2)
+        ax.plot([], [], "s", color=color, ms=7, label=label)
         if key in measured:
             ax.plot(depths, measured[key], "o", color=color, ms=6)
-    ax.plot([], [], "o", color=COLORS["theory"], label="counted while computing (dots)")
+    ax.plot([], [], "-", color=COLORS["theory"], label="lines: formulas (cost_counts)")
+    ax.plot([], [], "o", color=COLORS["theory"], label="dots: counted while computing")
     ax.set_yscale("log")
     ax.set_xlabel(f"depth L (number of Linear layers, width {width})")
     ax.set_ylabel("multiplications for one gradient\n(log scale)")
@@ -42,22 +47,26 @@ def plot_counts(depths, measured, width, ax=None):
 def plot_times(results, ax=None):
     """Seconds for one gradient against the parameter count P (log-log).
 
-    results: ``time_gradient`` dicts. Finite-difference times scaled up from a subset of the
-    entries are drawn as hollow circles.
+    results: ``time_gradient`` dicts. Finite-difference and forward-mode times scaled up from a
+    subset of the entries are drawn as hollow circles.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(7.0, 4.2), layout="constrained")
     params = np.array([r["params"] for r in results])
     measured = np.array([r["fd_measured"] for r in results])
-    fd_label = "finite differences"
+    fd_label, fm_label = "finite differences", "forward mode"
     if not measured.all():
         entries = min(r["fd_entries"] for r in results if not r["fd_measured"])
-        fd_label += f" (hollow: timed on {entries:,} entries, scaled to P)"
+        fd_label += f"\n(hollow: timed on {entries:,} entries, scaled to P)"
+    sampled = ("finite_differences", "forward_mode")
     for key, label, color in (("finite_differences", fd_label, PALETTE[1]),
+                              ("forward_mode", fm_label, COLORS["momentum"]),
                               ("backprop", "backprop (forward + backward)", COLORS["gd"]),
                               ("forward", "one forward pass", COLORS["curve"])):
+        if not all(key in r for r in results):
+            continue
         values = np.array([r[key] for r in results])
-        full = measured if key == "finite_differences" else np.ones(len(values), dtype=bool)
+        full = measured if key in sampled else np.ones(len(values), dtype=bool)
         ax.plot(params, values, "-", color=color, lw=1.2, label=label)
         ax.plot(params[full], values[full], "o", color=color, ms=6)
         ax.plot(params[~full], values[~full], "o", mfc="white", color=color, ms=6)
@@ -65,6 +74,6 @@ def plot_times(results, ax=None):
     ax.set_yscale("log")
     ax.set_xlabel("number of parameters P (log scale)")
     ax.set_ylabel("seconds for one gradient (log scale)")
-    ax.legend(loc="center right")
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 0.22), fontsize=9)
     return ax
 

@@ -7,13 +7,17 @@ Three ways to get the gradient of a network's output with respect to its weights
   (dW = Xᵀ dY and dX = dY Wᵀ), so the whole gradient costs about 3 forward passes;
 - **finite differences**: nudge each of the P parameters up and down, 2 forward passes each:
   2P forward passes, so the cost grows with P², not exponentially;
+- **forward mode**: push a tangent through the network next to the values, one pass per
+  parameter (``helpers.lab.forward_mode``): exact like backprop, P passes like finite differences;
 - **the sum over paths**: write each derivative with the chain rule expanded, as a sum over every
   path from the weight to the output. A network of depth L and width w has w^L such paths for
   its first layer alone: this, and only this, is the method whose cost grows exponentially
   with depth.
 
-``count_multiply_adds`` and ``cost_counts`` count the arithmetic; ``path_sum_gradient`` really
-sums over the paths (and counts its multiplications), so the counts are measured, not assumed;
+``count_multiply_adds`` and ``cost_counts`` are the formulas; ``counted_gradients`` runs all four
+methods and counts what they really do (the counter inside ``Linear``, ``helpers.layers.
+MULTIPLY_ADDS``; ``path_sum_gradient`` counts its own multiplications), so that the formulas are
+checked against counts, not assumed;
 ``time_gradient`` measures seconds; ``helpers.figures.backprop_cost`` draws them.
 """
 
@@ -26,9 +30,10 @@ import time
 import numpy as np
 
 from ..gradcheck import numerical_grad
-from ..layers import Linear, Sequential, Sigmoid, Tanh, mlp
+from ..layers import MULTIPLY_ADDS, Linear, Sequential, Sigmoid, Tanh, mlp
 from ..losses import SoftmaxCrossEntropy
 from ..validate import check_int, check_ints, check_point, check_seed
+from .forward_mode import count_forward_mode, forward_mode_gradient
 
 # local derivative of each activation, from its output h = act(z)
 _ACTIVATION_DERIVATIVE = {Tanh: lambda h: 1 - h * h, Sigmoid: lambda h: h * (1 - h)}
@@ -44,7 +49,8 @@ def count_multiply_adds(sizes, batch_size: int = 1) -> dict:
     """Multiply-adds in the matrix products of one gradient of an MLP (activations not counted).
 
     sizes: layer widths [n_in, ..., n_out]. Returns {"params", "forward", "backward",
-    "backprop" (forward + backward), "finite_differences" (2 forward passes per parameter)}.
+    "backprop" (forward + backward), "finite_differences" (2 forward passes per parameter),
+    "forward_mode" (one tangent pass per parameter, ``count_forward_mode``)}.
     """
     batch_size = check_int("batch_size", batch_size, low=1)
     sizes = _check_sizes(sizes)
@@ -52,7 +58,8 @@ def count_multiply_adds(sizes, batch_size: int = 1) -> dict:
     backward = 2 * forward  # per Linear layer: dW = Xᵀ dY and dX = dY Wᵀ, each as big as X W
     params = num_params(sizes)
     return {"params": params, "forward": forward, "backward": backward,
-            "backprop": forward + backward, "finite_differences": 2 * params * forward}
+            "backprop": forward + backward, "finite_differences": 2 * params * forward,
+            "forward_mode": count_forward_mode(sizes, batch_size)}
 
 
 def _check_sizes(sizes) -> list[int]:
@@ -138,6 +145,34 @@ def backprop_first_layer_grad(model, x):
     return model.layers[0].grads["W"].copy()
 
 
+def counted_gradients(width: int, depth: int, x, *, seed: int = 0) -> dict:
+    """Compute d(output)/d(parameters) of ``deep_model(width, depth)`` four ways, counting each.
+
+    x: one example, shape (width,). Backprop, finite differences (central, every parameter) and
+    forward mode (one tangent pass per parameter) are counted by the counter inside ``Linear``
+    (``helpers.layers.MULTIPLY_ADDS``: every multiply-add of every matrix product they do); the
+    sum over paths counts its own multiplications. Returns {"counted": {method: number},
+    "grads": {method: d(output)/d(first-layer W)}} for the methods "path_sum",
+    "finite_differences", "forward_mode" and "backprop".
+    """
+    model = deep_model(width, depth, seed=seed)
+    x = check_point("x", x, dim=width)
+    X = x[None, :]
+    counted, grads = {}, {}
+    start = MULTIPLY_ADDS.total
+    grads["backprop"] = backprop_first_layer_grad(model, x)
+    counted["backprop"] = MULTIPLY_ADDS.total - start
+    start = MULTIPLY_ADDS.total
+    by_differences = {name: numerical_grad(lambda _: float(model.forward(X).sum()), param)
+                      for name, param in model.params.items()}  # 2 forward passes per entry
+    counted["finite_differences"] = MULTIPLY_ADDS.total - start
+    grads["finite_differences"] = by_differences["0.W"]
+    by_tangents, counted["forward_mode"] = forward_mode_gradient(model, X)
+    grads["forward_mode"] = by_tangents["0.W"]
+    grads["path_sum"], counted["path_sum"] = path_sum_gradient(model, x)
+    return {"counted": counted, "grads": grads}
+
+
 def _check_deep_model(model) -> None:
     if not isinstance(model, Sequential) or not isinstance(model.layers[0], Linear):
         raise TypeError(f"model must be a network such as deep_model(4, 3); got {model!r}")
@@ -162,14 +197,15 @@ def _median_seconds(fn, repeats):
 
 
 def time_gradient(sizes, *, batch_size=64, repeats=7, fd_max_entries=2000, seed=0):
-    """Seconds for one forward pass, one backprop gradient, and one finite-difference gradient.
+    """Seconds for one forward pass and one gradient by backprop, finite differences, forward mode.
 
     sizes: MLP widths (ReLU, float64, softmax cross-entropy on random data, ``batch_size`` rows).
     Finite differences nudge every parameter entry (``helpers.gradcheck.numerical_grad``); for
     more than ``fd_max_entries`` entries only that many are timed and the time is scaled up to
-    all P ("fd_measured" False). Returns {"params", "forward", "backprop", "finite_differences"}
-    in seconds (median of ``repeats`` for forward and backprop), "fd_measured" and "fd_entries"
-    (how many entries the finite differences really nudged).
+    all P ("fd_measured" False); forward mode (one tangent pass per entry) is timed on the same
+    number of entries. Returns {"params", "forward", "backprop", "finite_differences",
+    "forward_mode"} in seconds (median of ``repeats`` for forward and backprop), "fd_measured"
+    and "fd_entries" (how many entries the finite differences and forward mode really did).
     """
     sizes = _check_sizes(sizes)
     batch_size = check_int("batch_size", batch_size, low=1)
@@ -188,11 +224,14 @@ def time_gradient(sizes, *, batch_size=64, repeats=7, fd_max_entries=2000, seed=
         forward()
         model.backward(loss_fn.backward())
 
+    def tangent_passes(max_entries):
+        forward_mode_gradient(model, X, y, loss_fn, max_entries=max_entries)
+
     with _one_blas_thread():
-        return _time_gradient(model, forward, backprop, repeats, fd_max_entries)
+        return _time_gradient(model, forward, backprop, tangent_passes, repeats, fd_max_entries)
 
 
-def _time_gradient(model, forward, backprop, repeats, fd_max_entries):
+def _time_gradient(model, forward, backprop, tangent_passes, repeats, fd_max_entries):
     t_forward = _median_seconds(forward, repeats)
     t_backprop = _median_seconds(backprop, repeats)
     params = sum(param.size for param in model.params.values())
@@ -207,6 +246,10 @@ def _time_gradient(model, forward, backprop, repeats, fd_max_entries):
         numerical_grad(lambda _: forward(), flat[:take])
         done += take
     t_fd = (time.perf_counter() - start) * params / done
+    start = time.perf_counter()
+    tangent_passes(done)  # forward mode: one tangent pass for each of the same entries
+    t_fm = (time.perf_counter() - start) * params / done
     return {"params": params, "forward": t_forward, "backprop": t_backprop,
-            "finite_differences": t_fd, "fd_measured": done == params, "fd_entries": done}
+            "finite_differences": t_fd, "forward_mode": t_fm, "fd_measured": done == params,
+            "fd_entries": done}
 
