@@ -20,7 +20,28 @@ import math
 
 import numpy as np
 
-from .validate import check_int, check_lr, check_positive_number
+from .validate import check_int, check_positive_number
+
+
+def _numbers(name: str, value, *, low: float | None = None, above: float | None = None,
+             below: float | None = None) -> np.ndarray:
+    """A number or an array of finite numbers (>= low, > above, < below): a float array."""
+    if value is None or isinstance(value, (str, bytes, bool)):
+        raise TypeError(f"{name} must be a number or an array of numbers; got {value!r}")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or an array of numbers; got {value!r}") from None
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must hold finite numbers; got {value!r}")
+    if low is not None and np.any(array < low):
+        raise ValueError(f"{name} must be >= {low:g}; got {value!r}")
+    if above is not None and np.any(array <= above):
+        raise ValueError(f"{name} must be > {above:g}; got {value!r}")
+    if below is not None and np.any(array >= below):
+        raise ValueError(f"{name} must be < {below:g}; got {value!r}")
+    return array
+
 
 # ---- SGD as diffusion -------------------------------------------------------------------------
 
@@ -33,10 +54,11 @@ def sgd_temperature(lr, batch_size, n_examples: int, sigma2: float):
     """
     n_examples = check_int("n_examples", n_examples, low=2)
     sigma2 = check_positive_number("sigma2", sigma2)
-    lr, batch_size = np.asarray(lr, dtype=float), np.asarray(batch_size, dtype=float)
-    if np.any(lr <= 0) or np.any((batch_size < 1) | (batch_size > n_examples)):
-        raise ValueError(f"lr must be > 0 and batch_size from 1 to {n_examples}; got lr={lr}, "
-                         f"batch_size={batch_size}")
+    lr = _numbers("lr", lr, above=0)
+    batch_size = _numbers("batch_size", batch_size, low=1)
+    if np.any(batch_size > n_examples):
+        raise ValueError(f"batch_size must be from 1 to n_examples = {n_examples}; got "
+                         f"{batch_size}")
     T = lr * sigma2 / batch_size * (n_examples - batch_size) / (n_examples - 1)
     return float(T) if T.ndim == 0 else T
 
@@ -97,12 +119,10 @@ def momentum_rate(lr, beta, eigenvalues):
     For each λ the error follows z² − (1 + β − lr·λ) z + β = 0; the rate is the largest root
     modulus over all λ (< 1: converges, = 1: on the edge, > 1: diverges).
     """
-    lr, beta = np.broadcast_arrays(np.asarray(lr, dtype=float), np.asarray(beta, dtype=float))
-    if np.any(lr <= 0) or np.any((beta < 0) | (beta >= 1)):
-        raise ValueError("lr must be > 0 and beta in [0, 1)")
+    lr, beta = np.broadcast_arrays(_numbers("lr", lr, above=0),
+                                   _numbers("beta", beta, low=0, below=1))
     rate = np.zeros(lr.shape)
-    for lam in np.atleast_1d(np.asarray(eigenvalues, dtype=float)):
-        check_positive_number("eigenvalue", float(lam))
+    for lam in np.atleast_1d(_numbers("eigenvalues", eigenvalues, above=0)):
         b = 1 + beta - lr * lam  # z² − b z + β = 0
         disc = b * b - 4 * beta
         root = np.sqrt(np.abs(disc))
@@ -127,13 +147,12 @@ def momentum_noise_floor(lr, beta, eigenvalues, noise: float):
     The noise ball of notebook 03, with lr replaced by the effective step lr/(1 − β).
     """
     noise = check_positive_number("noise", noise, allow_zero=True)
-    lam = np.atleast_1d(np.asarray(eigenvalues, dtype=float))
-    if np.any(lam <= 0):
-        raise ValueError(f"eigenvalues must be positive; got {lam}")
+    lam = np.atleast_1d(_numbers("eigenvalues", eigenvalues, above=0))
     return noise**2 * effective_lr(lr, beta) * float(np.sum(1 / (2 * lam)))
 
 
 def effective_lr(lr, beta):
     """lr/(1 − β): the step size momentum settles to when the gradient stays the same."""
-    lr = check_lr(lr) if np.ndim(lr) == 0 else np.asarray(lr, dtype=float)
-    return lr / (1 - np.asarray(beta, dtype=float))
+    lr = _numbers("lr", lr, above=0)
+    result = lr / (1 - _numbers("beta", beta, low=0, below=1))
+    return float(result) if result.ndim == 0 else result

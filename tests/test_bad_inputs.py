@@ -96,7 +96,7 @@ def trained_run():
     from helpers.objectives import LeastSquares, make_regression
 
     X, y, _ = make_regression(40, 2)
-    return run_sgd(LeastSquares(X, y), 4, 0.05, 2)
+    return run_sgd(LeastSquares(X, y), 0.05, 4, 2)
 
 
 # ---- the table: name -> (call, good arguments, {argument: bad values}) -------------------------
@@ -122,7 +122,7 @@ def _objectives():
         "objectives.Rosenbrock": entry(_cls("objectives.Rosenbrock"), dict,
                                        {"a": NUMBER, "b": POSITIVE}),
         "objectives.DoubleWell": entry(_cls("objectives.DoubleWell"), dict, {
-            "n_samples": COUNT + [1], "tilt": NUMBER + [1.6, -5.0], "noise": NONNEG,
+            "n_examples": COUNT + [1], "tilt": NUMBER + [1.6, -5.0], "noise": NONNEG,
             "seed": SEED}),
         "objectives.Saddle": entry(_cls("objectives.Saddle"), dict,
                                    {"a": POSITIVE, "b": POSITIVE}),
@@ -136,8 +136,8 @@ def _objectives():
 
 
 def _gd():
-    from helpers.gd import minimize, run_gd
-    from helpers.objectives import Parabola, Rosenbrock
+    from helpers.gd import minimize, run_gd, sgd
+    from helpers.objectives import LeastSquares, Parabola, Rosenbrock, make_regression
 
     gd_good = lambda: {"objective": Parabola(), "x0": 1.0, "lr": 0.1, "num_steps": 5}  # noqa: E731
     return {
@@ -150,6 +150,11 @@ def _gd():
         "gd.run_gd (2-D)": entry(run_gd, lambda: {"objective": Rosenbrock(), "x0": [0.0, 0.0],
                                                   "lr": 1e-3, "num_steps": 3},
                                  {"x0": [[1.0], [1.0, 2.0, 3.0], 1.0]}),
+        "gd.sgd": entry(sgd, lambda: {"objective": LeastSquares(*make_regression(20, 2)[:2]),
+                                      "w0": [0.0, 0.0], "lr": 0.05, "batch_size": 4,
+                                      "num_epochs": 2}, {
+            "objective": [None, 5, Parabola()], "w0": [None, "a", [math.nan, 0.0], [0.0]],
+            "lr": POSITIVE, "batch_size": COUNT + [21], "num_epochs": COUNT, "seed": SEED}),
     }
 
 
@@ -214,7 +219,7 @@ def _losses():
 
 
 def _optim():
-    from helpers.optim import SGD, Adam, Optimizer, RMSProp, make_optimizer
+    from helpers.optim import SGD, AdaGrad, Adam, AdamW, Optimizer, RMSProp, make_optimizer
 
     params = [None, 5, "params", [np.ones(2)], [(np.ones(2), np.ones(3))],
               [(np.ones(2, int), np.ones(2, int))], [([1.0], [0.0])]]
@@ -227,6 +232,12 @@ def _optim():
         "optim.RMSProp": entry(RMSProp, lambda: {"params": point()}, {
             "lr": POSITIVE, "alpha": FRACTION, "eps": POSITIVE, "weight_decay": NONNEG,
             "momentum": FRACTION}),
+        "optim.AdaGrad": entry(AdaGrad, lambda: {"params": point()}, {
+            "params": params, "lr": POSITIVE, "lr_decay": NONNEG, "weight_decay": NONNEG,
+            "initial_accumulator_value": NONNEG, "eps": POSITIVE}),
+        "optim.AdamW": entry(AdamW, lambda: {"params": point()}, {
+            "params": params, "lr": POSITIVE, "betas": [None, 0.9, (0.9,), (1.0, 0.9)],
+            "eps": POSITIVE, "weight_decay": NONNEG}),
         "optim.Adam": entry(Adam, lambda: {"params": point()}, {
             "lr": POSITIVE, "betas": [None, 0.9, (0.9,), (1.0, 0.9), (0.9, math.nan)],
             "eps": POSITIVE, "weight_decay": NONNEG}),
@@ -299,7 +310,13 @@ def _gradcheck():
 
 
 def _batches():
-    from helpers.batches import as_rng, iterate_minibatches, minibatches
+    from helpers.batches import (
+        as_rng,
+        epoch_order,
+        iterate_minibatches,
+        minibatches,
+        random_batches,
+    )
 
     return {
         "batches.as_rng": entry(as_rng, lambda: {"rng": 0}, {"rng": SEED + [None, "x"]}),
@@ -311,6 +328,13 @@ def _batches():
             iterate_minibatches, lambda: {"X": X4, "y": Y3, "batch_size": 4, "rng": 0},
             {"X": ARRAY_2D, "y": [None, "abc", Y3[:5]], "batch_size": COUNT + [13],
              "rng": SEED}),
+        "batches.epoch_order": entry(epoch_order, lambda: {"n_examples": 10, "rng": 0},
+                                     {"n_examples": COUNT, "rng": SEED + [None],
+                                      "num_runs": COUNT[1:], "replacement": FLAG}),
+        "batches.random_batches": entry(
+            random_batches, lambda: {"n_examples": 10, "batch_size": 2, "shape": (3,), "rng": 0},
+            {"rng": SEED + [None, "x", 1.5], "n_examples": COUNT, "batch_size": COUNT + [11],
+             "shape": [None, "ab", (-1,)], "replacement": FLAG}),
     }
 
 
@@ -484,8 +508,8 @@ def _gd_1d():
             pg.steps_to_tolerance, lambda: {"objective": Parabola(), "x0": 1.0, "lrs": [0.1]},
             {"objective": [None, 5], "x0": [None, math.nan, "a"], "lrs": [None, [0.0], [-1.0]],
              "tol": POSITIVE, "max_steps": COUNT}),
-        "gd.largest_stable_lr": entry(
-            pg.largest_stable_lr, lambda: {"objective": Parabola(), "x0": 1.0, "lo": 0.5,
+        "gd.measure_max_stable_lr": entry(
+            pg.measure_max_stable_lr, lambda: {"objective": Parabola(), "x0": 1.0, "lo": 0.5,
                                           "hi": 1.5},
             {"objective": [None, 5], "x0": [None, math.nan], "lo": POSITIVE, "hi": POSITIVE,
              "num_steps": COUNT, "iters": COUNT}),
@@ -506,8 +530,8 @@ def _gd_2d():
                                                           "x": [0.0, 0.0]},
                                       {"objective": [None, 5, Parabola()],
                                        "x": [None, [0.0], [math.nan, 0.0], "ab"]}),
-        "lab.gd_2d.local_max_stable_lr": entry(
-            p.local_max_stable_lr, lambda: {"objective": QuadraticBowl(), "x": [0.0, 0.0]},
+        "lab.gd_2d.max_stable_lr_at": entry(
+            p.max_stable_lr_at, lambda: {"objective": QuadraticBowl(), "x": [0.0, 0.0]},
             {"objective": [None, 5], "x": [None, [0.0], [math.nan, 0.0]]}),
         "lab.gd_2d.valley_floor_limits": entry(p.valley_floor_limits,
                                                   lambda: {"xs_along": [0.1, 0.5]},
@@ -563,12 +587,6 @@ def _sgd():
                                               {"run": [None, 5], "threshold": POSITIVE}),
         "lab.sgd.epoch_means": entry(p.epoch_means, lambda: {"run": trained_run()},
                                         {"run": [None, 5]}),
-        "lab.sgd.random_batches": entry(p.random_batches,
-                                           lambda: {"n_examples": 10, "batch_size": 2,
-                                                    "num_batches": 3},
-                                           {"n_examples": COUNT, "batch_size": COUNT + [11],
-                                            "num_batches": COUNT, "seed": SEED,
-                                            "replacement": FLAG}),
         "lab.sgd.minibatch_gradients": entry(
             p.minibatch_gradients, lambda: {"problem": problem(), "w": [0.0, 0.0],
                                             "batch_size": 2, "num_batches": 3},
@@ -691,7 +709,7 @@ def _optimizers():
             "kappa": POSITIVE, "num_steps": COUNT}),
         "lab.optimizers.suggest_lr": entry(p.suggest_lr, dict, {
             "problem": CHOICE, "optimizer": CHOICE, "kappa": POSITIVE, "momentum": FRACTION}),
-        "lab.optimizers.stable_lr_limit": entry(p.stable_lr_limit, dict, {
+        "lab.optimizers.max_stable_lr": entry(p.max_stable_lr, dict, {
             "problem": CHOICE, "optimizer": CHOICE, "kappa": POSITIVE, "momentum": FRACTION}),
         "lab.optimizers.optimal_momentum": entry(p.optimal_momentum, lambda: {"kappa": 10.0},
                                                     {"kappa": POSITIVE + [0.5]}),
@@ -729,20 +747,11 @@ def _escape():
     well = lambda: p.make_well()  # noqa: E731
     return {
         "lab.escape.make_well": entry(p.make_well, dict, {
-            "n_samples": COUNT, "tilt": NUMBER + [2.0], "noise": NONNEG, "seed": SEED}),
+            "n_examples": COUNT, "tilt": NUMBER + [2.0], "noise": NONNEG, "seed": SEED}),
         "lab.escape.noise_scale": entry(p.noise_scale, lambda: {"lr": 0.1, "batch_size": 2,
                                                                    "n_examples": 64},
                                            {"lr": POSITIVE, "batch_size": COUNT + [65],
                                             "n_examples": COUNT}),
-        "lab.escape.lr_schedule": entry(p.lr_schedule, lambda: {"lr": 0.1, "lr_end": 0.01,
-                                                                   "num_steps": 10},
-                                           {"lr": POSITIVE, "lr_end": POSITIVE[1:],
-                                            "num_steps": COUNT}),
-        "lab.escape.sample_batches": entry(
-            p.sample_batches, lambda: {"rng": _rng(), "n_examples": 10, "batch_size": 2,
-                                       "shape": (3,)},
-            {"rng": [None, "x", 1.5], "n_examples": COUNT, "batch_size": COUNT + [11],
-             "shape": [None, "ab", (-1,)]}),
         "lab.escape.run_sgd": entry(p.run_sgd, lambda: {"well": well(), "lr": 0.05,
                                                            "batch_size": 2, "num_steps": 10,
                                                            "num_runs": 3}, {
@@ -787,6 +796,10 @@ def _backprop_cost():
         "lab.backprop_cost.backprop_first_layer_grad": entry(
             p.backprop_first_layer_grad, lambda: {"model": p.deep_model(3, 2), "x": np.ones(3)},
             {"model": [None, 5], "x": [None, "a", np.ones(4)]}),
+        "lab.backprop_cost.counted_gradients": entry(
+            p.counted_gradients, lambda: {"width": 2, "depth": 2, "x": np.ones(2)},
+            {"width": COUNT, "depth": COUNT, "x": [None, "a", np.ones(3), [math.nan] * 2],
+             "seed": SEED}),
         "lab.backprop_cost.time_gradient": entry(
             p.time_gradient, lambda: {"sizes": [4, 3], "batch_size": 2, "repeats": 1},
             {"sizes": [None, [4]], "batch_size": COUNT, "repeats": COUNT,
@@ -845,7 +858,8 @@ def _forward_mode():
         "lab.forward_mode.forward_mode_gradient": entry(
             p.forward_mode_gradient, lambda: {"model": net(), "X": np.ones((2, 3)),
                                               "y": np.ones((2, 2)), "loss_fn": MSELoss()},
-            {"model": [None, 5], "X": ARRAY_2D, "y": [None], "loss_fn": [5, "mse"]}),
+            {"model": [None, 5], "X": ARRAY_2D, "y": [None], "loss_fn": [5, "mse"],
+             "max_entries": COUNT[1:]}),
         "lab.forward_mode.count_forward_mode": entry(
             p.count_forward_mode, lambda: {"sizes": [4, 3]},
             {"sizes": [None, [4], [4, 0]], "batch_size": COUNT}),
@@ -863,6 +877,65 @@ def _backprop_graph():
             "W2": bad, "b2": bad, "lr": NONNEG}),
         "lab.backprop_graph.example_state": entry(p.example_state, dict, {
             "x1": NUMBER, "w": NUMBER, "lr": NONNEG}),
+        "panels.backprop_graph.compute": entry(_cls("panels.backprop_graph.compute"), dict, {
+            "x1": NUMBER, "w": NUMBER, "lr": NONNEG}),
+    }
+
+
+def _theory():
+    from helpers import theory
+    from helpers.objectives import DoubleWell
+
+    well = DoubleWell(n_examples=64, tilt=0.3, noise=8.0)
+    return {
+        "theory.sgd_temperature": entry(theory.sgd_temperature, lambda: {
+            "lr": 0.01, "batch_size": 1, "n_examples": 64, "sigma2": 64.0}, {
+            "lr": [None, "1", -1.0, 0.0], "batch_size": [None, 0, 65], "n_examples": COUNT,
+            "sigma2": POSITIVE}),
+        "theory.gibbs_share_deep": entry(theory.gibbs_share_deep,
+                                         lambda: {"well": well, "temperature": 0.5},
+                                         {"temperature": POSITIVE}),
+        "theory.kramers_escape_time": entry(theory.kramers_escape_time,
+                                            lambda: {"well": well, "temperature": 0.5},
+                                            {"temperature": POSITIVE}),
+        "theory.harmonic_variance": entry(theory.harmonic_variance,
+                                          lambda: {"k": 2.0, "temperature": 0.5, "lr": 0.1},
+                                          {"k": POSITIVE, "temperature": POSITIVE,
+                                           "lr": NONNEG + [1.0]}),
+        "theory.momentum_rate": entry(theory.momentum_rate, lambda: {
+            "lr": 0.1, "beta": 0.5, "eigenvalues": [1.0, 10.0]}, {
+            "lr": [-1.0, 0.0], "beta": [-0.1, 1.0], "eigenvalues": [[-1.0], [0.0]]}),
+        "theory.momentum_noise_floor": entry(theory.momentum_noise_floor, lambda: {
+            "lr": 0.1, "beta": 0.5, "eigenvalues": [1.0, 10.0], "noise": 0.1}, {
+            "noise": NONNEG, "eigenvalues": [[-1.0], [0.0]]}),
+        "theory.effective_lr": entry(theory.effective_lr, lambda: {"lr": 0.1, "beta": 0.5},
+                                     {"lr": POSITIVE}),
+    }
+
+
+def _predict():
+    from helpers.predict import Prediction, predict
+
+    bad = {"question": [None, "", 5], "choices": [["a"], ["a", "a"]],
+           "tolerance": [None, "1", math.nan, 1.0, 0.5]}
+    return {
+        "predict.predict": entry(predict, lambda: {"question": "q?", "choices": ["a", "b"]}, bad),
+        "predict.Prediction": entry(Prediction, lambda: {"question": "q?", "choices": ["a", "b"]},
+                                    bad),
+    }
+
+
+def _momentum_map():
+    from helpers.lab import momentum_map as lab
+    from helpers.panels import momentum_map as panel
+
+    return {
+        "lab.momentum_map.momentum_map": entry(lab.momentum_map, lambda: {
+            "kappa": 10.0, "lrs": [0.05, 0.1], "betas": [0.0, 0.5], "max_steps": 5}, {
+            "kappa": POSITIVE + [0.5], "lrs": [None, [-0.1], [[0.1]]], "betas": [[1.0], [-0.1]],
+            "tol": POSITIVE, "max_steps": COUNT, "noise": NONNEG, "num_runs": COUNT}),
+        "panels.momentum_map.compute": entry(panel.compute, lambda: {"kappa": 4.0, "noise": 0.0},
+                                             {"kappa": POSITIVE + [0.5], "noise": NONNEG}),
     }
 
 
@@ -870,7 +943,8 @@ def table() -> dict:
     swept = {}
     for part in (_objectives, _gd, _layers, _losses, _optim, _schedules, _gradcheck, _batches,
                  _train, _validate, _plots, _widgets, _gd_1d, _gd_2d, _sgd, _mnist, _optimizers,
-                 _escape, _backprop_cost, _saddle, _forward_mode, _backprop_graph):
+                 _escape, _backprop_cost, _saddle, _forward_mode, _backprop_graph, _theory,
+                 _predict, _momentum_map):
         swept.update(part())
     return swept
 
@@ -951,9 +1025,23 @@ SKIPPED = {
     "panels.gd_2d.make_panel": "arguments swept through compute and the sliders",
     "panels.sgd.make_panel": "arguments swept through compute and the sliders",
     "panels.escape.make_panel": "arguments swept through compute and the sliders",
+    "panels.backprop_graph.make_panel": "arguments swept through compute and the sliders",
+    "panels.backprop_graph.make_figure": "takes no argument",
+    "panels.backprop_graph.draw": "draws the state compute returned",
     "panels.optimizers.make_panel": "arguments swept through compute and the sliders",
     "panels.mnist.make_panel": "arguments swept through TrainingPanel",
     "gd.steps_to_tolerance": "gd_1d's function, re-exported: swept as panels.gd_1d's",
+    "lab.momentum_map.best_point": "reads the dict momentum_map returned",
+    "lab.momentum_map.closest_point": "reads the dict momentum_map returned",
+    "figures.momentum_map.oscillating": "grid and curvatures from a swept momentum_map call",
+    "figures.momentum_map.plot_momentum_map": "draws the dict momentum_map returned",
+    "figures.momentum_map.plot_distance_map": "draws the dict momentum_map returned",
+    "figures.momentum_map.plot_rate_vs_steps": "draws the dict momentum_map returned",
+    "figures.momentum_map.steps_colorbar": "labels the mesh plot_momentum_map returned",
+    "panels.momentum_map.make_figure": "takes no argument",
+    "panels.momentum_map.draw": "draws the state compute returned",
+    "panels.momentum_map.make_panel": "arguments swept through compute and the sliders",
+    "panels.momentum_map.optimum": "a formula of kappa, which compute checks first",
 }
 
 # Covered by their own tests (tests/test_data.py, tests/test_exercises.py), which check the
