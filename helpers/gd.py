@@ -2,8 +2,10 @@
 
     x_{t+1} = x_t − lr · ∇f(x_t)
 
-``run_gd`` is that loop and nothing else. ``minimize`` runs the same loop with any optimizer of
-``helpers.optim`` (momentum, Nesterov, RMSProp, Adam), so the notebooks can put them side by side.
+``run_gd`` is that loop and nothing else; ``sgd`` is the same loop with the gradient of a random
+mini-batch of examples in place of ∇f (the loop notebook 03 writes out). ``minimize`` runs the
+same loop with any optimizer of ``helpers.optim`` (momentum, Nesterov, RMSProp, Adam), so the
+notebooks can put them side by side.
 
 Both return a ``Trajectory``: every iterate, every loss, and a verdict a learner can read:
 
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .text import plural
 from .validate import (
     check_choice,
     check_int,
@@ -87,6 +90,33 @@ def run_gd(objective, x0, lr, num_steps, *, tol: float = 1e-10, blowup: float = 
         return x - lr * objective.grad(x)
 
     return _iterate(objective, x0, gd_step, num_steps, tol=tol, blowup=blowup, lr=lr)
+
+
+def sgd(objective, w0, lr, batch_size, num_epochs, *, seed=0):
+    """Plain mini-batch SGD, the loop a learner writes: w ← w − lr·(gradient on a batch).
+
+    objective: a sum over examples with ``n_examples`` and ``grad(w, idx)``, the mean gradient over
+    the examples ``idx`` (``helpers.objectives.LeastSquares``); w0: (d,) start; batch_size: 1 … N
+    (N: plain gradient descent); each epoch visits every example once, in a fresh random order.
+    seed: an integer or a numpy Generator. Returns the weights after every update: (T+1, d).
+    The vectorised ``helpers.lab.sgd.run_sgd`` runs this same loop for R runs at once.
+    """
+    from .batches import as_rng, minibatches  # here: gd.py stands alone for notebook 01
+
+    _check_objective(objective)
+    if not hasattr(objective, "n_examples"):
+        raise TypeError(f"objective must be a sum over examples with n_examples and grad(w, idx) "
+                        f"(e.g. LeastSquares(X, y)); got {objective!r}")
+    w = check_point("w0", w0, dim=objective.n_features)
+    lr = check_lr(lr)
+    num_epochs = check_int("num_epochs", num_epochs, low=1)
+    rng = as_rng(seed, "seed")
+    ws = [w]
+    for _epoch in range(num_epochs):
+        for idx in minibatches(objective.n_examples, batch_size, rng):  # a fresh shuffle, cut up
+            w = w - lr * objective.grad(w, idx)  # the mean gradient over the batch
+            ws.append(w)
+    return np.array(ws)
 
 
 def minimize(
@@ -159,7 +189,7 @@ def _iterate(objective, x0, step, num_steps, *, tol, blowup, lr):
         # Settled where the gradient vanishes but above the global minimum: a local minimum.
         converged_at = _settled_at(losses, tol)
         message = (
-            f"Converged in {_steps(converged_at)} to a local minimum at x = "
+            f"Converged in {plural(converged_at, 'step')} to a local minimum at x = "
             f"{np.array2string(xs[-1], precision=4)} (loss {losses[-1]:.4g}; the lowest possible "
             f"is {f_min:.4g}). Gradient descent cannot see the deeper valley from here."
         )
@@ -218,12 +248,12 @@ def _verdict(gaps, diverged_at, converged_at, tol, blowup, lr):
     start, end, T = gaps[0], gaps[-1], len(gaps) - 1
     if diverged_at is not None:
         return "diverged", (
-            f"Diverged after {_steps(diverged_at)}: the loss grew past {blowup:g}× its starting "
-            f"value, so the run was stopped. The learning rate {lr:g} is too large here."
+            f"Diverged after {plural(diverged_at, 'step')}: the loss grew past {blowup:g}× its "
+            f"starting value, so the run was stopped. The learning rate {lr:g} is too large here."
         )
     if converged_at is not None and end <= tol:
         return "converged", (
-            f"Converged in {_steps(converged_at)}: loss within {tol:g} of the minimum."
+            f"Converged in {plural(converged_at, 'step')}: loss within {tol:g} of the minimum."
         )
     if T == 0:
         return "converging", "No steps taken yet."
@@ -242,11 +272,6 @@ def _verdict(gaps, diverged_at, converged_at, tol, blowup, lr):
         f"Oscillating: after {T} steps the loss is {end:.3g}, neither shrinking nor growing "
         f"(it started at {start:.3g})."
     )
-
-
-def _steps(n: int) -> str:
-    """'1 step', '7 steps'."""
-    return f"{n} step" if n == 1 else f"{n} steps"
 
 
 # ---- measured on many runs: how many steps, and up to which lr (notebooks 01 and 02) -------------
@@ -298,7 +323,7 @@ def steps_to_tolerance(objective, x0, lrs, *, tol: float = TOL, max_steps: int =
     return steps
 
 
-def largest_stable_lr(objective, x0, *, lo: float, hi: float, num_steps: int = 400,
+def measure_max_stable_lr(objective, x0, *, lo: float, hi: float, num_steps: int = 400,
                       iters: int = 45) -> float:
     """The largest lr for which a GD run of ``num_steps`` from ``x0`` does not grow, by bisection.
 

@@ -5,9 +5,9 @@ side so the derivative sits next to the function it differentiates.
 
 - 1-D objectives (``Parabola``, ``DoubleWell``) are vectorised: ``x`` may be a float or an array of
   points, and ``f``/``grad`` work elementwise.
-- 2-D objectives (``QuadraticBowl``, ``Rosenbrock``) take ``x`` of shape ``(2,)`` or ``(..., 2)``
-  and return ``f`` of shape ``(...)`` and ``grad`` of shape ``(..., 2)``, so a whole grid of points
-  for a contour plot is one call.
+- 2-D objectives (``QuadraticBowl``, ``Rosenbrock``, ``Saddle``, ``SaddleBetweenMinima``) take
+  ``x`` of shape ``(2,)`` or ``(..., 2)`` and return ``f`` of shape ``(...)`` and ``grad`` of shape
+  ``(..., 2)``, so a whole grid of points for a contour plot is one call.
 - ``DoubleWell`` and ``LeastSquares`` are averages of per-example losses, so that a mini-batch
   gradient (an average over a few examples) can stand in for the full gradient: that is SGD.
 """
@@ -78,6 +78,10 @@ class QuadraticBowl:
         # ∇f = A x   (A is symmetric)
         return np.asarray(x, dtype=float) @ self.A
 
+    def hessian(self, x):
+        """∇²f at a point x of shape (2,): the matrix A, the same everywhere."""
+        return self.A.copy()
+
     def max_stable_lr(self) -> float:
         """GD is stable on every direction while lr < 2/λ_max."""
         return 2.0 / self.lam_max
@@ -115,8 +119,80 @@ class Rosenbrock:
         # ∂f/∂x = −2(a − x) − 4b·x·(y − x²);  ∂f/∂y = 2b·(y − x²)
         return np.stack([-2 * (self.a - u) - 4 * self.b * u * valley, 2 * self.b * valley], axis=-1)
 
+    def hessian(self, x):
+        """∇²f at a point x of shape (2,): the curvature that sets GD's largest stable lr there."""
+        u, v = np.asarray(x, dtype=float)
+        b = self.b
+        # ∂²f/∂x² = 2 − 4b(y − x²) + 8b·x²;  ∂²f/∂x∂y = −4b·x;  ∂²f/∂y² = 2b
+        return np.array([[2 - 4 * b * (v - u**2) + 8 * b * u**2, -4 * b * u], [-4 * b * u, 2 * b]])
+
     def __repr__(self):
         return f"Rosenbrock(a={self.a:g}, b={self.b:g})"
+
+
+class Saddle:
+    """f(x, y) = a·x² − b·y²: a saddle point at (0, 0), a minimum along x, a maximum along y.
+
+    The gradient vanishes at the origin, but it is no minimum: the Hessian diag(2a, −2b) has one
+    positive and one negative eigenvalue. f is unbounded below (there is no minimum at all).
+    """
+
+    def __init__(self, a: float = 1.0, b: float = 1.0):
+        self.a = check_positive_number("a", a)
+        self.b = check_positive_number("b", b)
+        self.dim = 2  # points are (x, y)
+        self.saddle = np.zeros(2)
+
+    def f(self, x):
+        x = np.asarray(x, dtype=float)
+        return self.a * x[..., 0] ** 2 - self.b * x[..., 1] ** 2
+
+    def grad(self, x):
+        # ∂f/∂x = 2a·x;  ∂f/∂y = −2b·y
+        x = np.asarray(x, dtype=float)
+        return np.stack([2 * self.a * x[..., 0], -2 * self.b * x[..., 1]], axis=-1)
+
+    def hessian(self, x):
+        """∇²f at a point x of shape (2,): diag(2a, −2b), the same everywhere."""
+        return np.diag([2 * self.a, -2 * self.b])
+
+    def __repr__(self):
+        return f"Saddle(a={self.a:g}, b={self.b:g})"
+
+
+class SaddleBetweenMinima:
+    """f(x, y) = a·x² + (y² − 1)²/4: two minima at (0, ±1) (f = 0) and a saddle at (0, 0).
+
+    Hessian diag(2a, 3y² − 1): at the saddle diag(2a, −1) (mixed signs), at the minima
+    diag(2a, 2) (both positive). GD started on the line y = 0 runs into the saddle; off it, into
+    one of the two minima.
+    """
+
+    def __init__(self, a: float = 1.0):
+        self.a = check_positive_number("a", a)
+        self.dim = 2  # points are (x, y)
+        self.saddle = np.zeros(2)
+        self.minima = np.array([[0.0, -1.0], [0.0, 1.0]])
+        self.x_min = self.minima[1]
+        self.f_min = 0.0
+
+    def f(self, x):
+        x = np.asarray(x, dtype=float)
+        return self.a * x[..., 0] ** 2 + (x[..., 1] ** 2 - 1) ** 2 / 4
+
+    def grad(self, x):
+        # ∂f/∂x = 2a·x;  ∂f/∂y = y(y² − 1)
+        x = np.asarray(x, dtype=float)
+        u, v = x[..., 0], x[..., 1]
+        return np.stack([2 * self.a * u, v * (v**2 - 1)], axis=-1)
+
+    def hessian(self, x):
+        """∇²f at a point x of shape (2,): diag(2a, 3y² − 1)."""
+        v = float(np.asarray(x, dtype=float)[1])
+        return np.diag([2 * self.a, 3 * v**2 - 1])
+
+    def __repr__(self):
+        return f"SaddleBetweenMinima(a={self.a:g})"
 
 
 class DoubleWell:
@@ -128,15 +204,16 @@ class DoubleWell:
     ``c``: noise whose size is set by ``noise`` and the batch size, the same everywhere in x.
     """
 
-    def __init__(self, n_samples: int = 200, tilt: float = 0.3, noise: float = 1.0, seed: int = 0):
-        self.n_samples = check_int("n_samples", n_samples, low=2)
+    def __init__(self, n_examples: int = 200, tilt: float = 0.3, noise: float = 1.0,
+                 seed: int = 0):
+        self.n_examples = check_int("n_examples", n_examples, low=2)
         self.tilt = check_number("tilt", tilt)
         if abs(self.tilt) >= MAX_TILT:
             raise ValueError(f"tilt must lie strictly between -{MAX_TILT:.4f} and {MAX_TILT:.4f} "
                              f"(8/(3√3): beyond it the two wells merge into one); got {tilt!r}")
         self.noise = check_positive_number("noise", noise, allow_zero=True)
         rng = np.random.default_rng(check_seed(seed))
-        c = rng.standard_normal(self.n_samples)
+        c = rng.standard_normal(self.n_examples)
         c -= c.mean()
         c *= self.noise / max(c.std(), 1e-12)  # std exactly `noise`, mean exactly 0
         self.c = c
@@ -169,7 +246,7 @@ class DoubleWell:
         return self.grad(x) + self.c[idx].mean(axis=-1)
 
     def __repr__(self):
-        return f"DoubleWell(n_samples={self.n_samples}, tilt={self.tilt:g}, noise={self.noise:g})"
+        return f"DoubleWell(n_examples={self.n_examples}, tilt={self.tilt:g}, noise={self.noise:g})"
 
 
 class LeastSquares:

@@ -10,6 +10,7 @@ colour blindness. ``COLORS`` gives each recurring role one colour across the who
 from __future__ import annotations
 
 import io
+import math
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -200,22 +201,29 @@ def show_digits(images, labels=None, ax=None, *, predictions=None, ncols=10, cma
     return ax
 
 
-def _power_of_ten(value, _position=None) -> str:
-    exponent = round(np.log10(value))
-    return f"{10.0**exponent:g}" if -2 <= exponent <= 3 else f"1e{exponent}"
+def _plain_number(value, _position=None) -> str:
+    """A tick label without mathtext: 0.01, 0.5, 2, 1000, and 1e-5, 2e4 beyond that range."""
+    if value <= 0 or not np.isfinite(value):
+        return f"{value:g}"
+    exponent = math.floor(math.log10(value) + 1e-9)
+    if -2 <= exponent <= 3:
+        return f"{value:g}"
+    return f"{value / 10.0**exponent:g}e{exponent}"
 
 
-def plain_log_ticks(axis, *, minor_ticks: bool = True) -> None:
+def plain_log_ticks(axis, *, minor_ticks: bool = True, keep_ticks: bool = False) -> None:
     """Label a log axis 0.01, 0.1, 1, 10, … 1e-5 in plain text, e.g. ``plain_log_ticks(ax.yaxis)``.
 
     Matplotlib's default 10ⁿ labels go through its TeX parser, which makes every redraw of a
     slider panel tens of milliseconds slower. ``minor_ticks=False`` also drops the unlabelled
-    minor ticks (fewer artists to draw).
+    minor ticks (fewer artists to draw); ``keep_ticks=True`` labels the ticks already set (e.g.
+    by ``ax.set_xticks``) instead of placing one per decade.
     """
     if not hasattr(axis, "set_major_locator"):
         raise TypeError(f"axis must be a matplotlib axis such as ax.yaxis; got {axis!r}")
-    axis.set_major_locator(ticker.LogLocator(base=10, numticks=8))
-    axis.set_major_formatter(ticker.FuncFormatter(_power_of_ten))
+    if not keep_ticks:
+        axis.set_major_locator(ticker.LogLocator(base=10, numticks=8))
+    axis.set_major_formatter(ticker.FuncFormatter(_plain_number))
     if minor_ticks:
         axis.set_minor_formatter(ticker.NullFormatter())
     else:

@@ -23,6 +23,7 @@ from helpers.layers import Layer, Linear, Sequential
 from helpers.losses import MSELoss, SoftmaxCrossEntropy
 from helpers.optim import Optimizer
 from helpers.schedules import Schedule
+from helpers.text import plural
 from helpers.validate import (
     check_array,
     check_batch_size,
@@ -190,14 +191,10 @@ def _stop(history: History, loss: float, reference: float, window: int, step: in
     history.status = "blew_up"
     history.message = (
         f"Training stopped at step {step} (epoch {epoch}): the loss blew up, from about "
-        f"{reference:.3g} to {mean:.3g} (mean of the last {_plural(window, 'step')}), more than "
+        f"{reference:.3g} to {mean:.3g} (mean of the last {plural(window, 'step')}), more than "
         f"{BLOWUP_FACTOR:g}× the loss at the start. {lr_text}"
     )
     return True
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _reference_loss(first_loss: float, y_hat, loss_fn, y) -> float:

@@ -80,3 +80,16 @@ def test_rng_must_be_a_generator_or_a_seed():
 def test_X_and_y_must_have_the_same_number_of_rows():
     with pytest.raises(ValueError, match="X and y must have the same number of rows"):
         iterate_minibatches(np.zeros((5, 2)), np.zeros(4), 2, 0)
+
+
+def test_one_run_of_epoch_order_is_the_shuffle_minibatches_cuts():
+    from helpers.batches import epoch_order
+
+    many = epoch_order(50, np.random.default_rng(3), num_runs=1)
+    batches = list(minibatches(50, 7, np.random.default_rng(3)))
+    np.testing.assert_array_equal(many[0], np.concatenate(batches))
+    four = epoch_order(50, np.random.default_rng(3), num_runs=4)
+    assert all(sorted(row) == list(range(50)) for row in four)  # each run: every example once
+    assert len({tuple(row) for row in four}) == 4  # and the runs are shuffled independently
+    drawn = epoch_order(50, np.random.default_rng(3), replacement=True)
+    assert drawn.shape == (50,) and len(set(drawn)) < 50  # with replacement: repeats

@@ -133,7 +133,7 @@ def test_rosenbrock_gradient():
 
 
 def test_double_well_gradients():
-    well = DoubleWell(n_samples=20, seed=1)
+    well = DoubleWell(n_examples=20, seed=1)
     idx = np.array([[0, 3, 7]])
 
     def sample_loss(z, i):
@@ -189,13 +189,13 @@ def test_parabola_max_stable_lr_is_1_over_a():
 
 
 def test_double_well_slopes_are_centred_exactly():
-    well = DoubleWell(n_samples=200, seed=3)
+    well = DoubleWell(n_examples=200, seed=3)
     assert abs(well.c.mean()) < 1e-15
     assert well.c.std() == pytest.approx(well.noise)
 
 
 def test_double_well_batch_grad_is_the_mean_of_sample_grads():
-    well = DoubleWell(n_samples=50, seed=0)
+    well = DoubleWell(n_examples=50, seed=0)
     rng = np.random.default_rng(0)
     x = rng.uniform(-1.5, 1.5, size=6)
     idx = rng.integers(0, 50, size=(6, 8))
@@ -204,7 +204,7 @@ def test_double_well_batch_grad_is_the_mean_of_sample_grads():
 
 
 def test_double_well_full_batch_gradient_is_the_mean_over_all_samples():
-    well = DoubleWell(n_samples=40, seed=5)
+    well = DoubleWell(n_examples=40, seed=5)
     x = np.array([0.7])
     everyone = np.arange(40)[None, :]
     assert well.batch_grad(x, everyone)[0] == pytest.approx(well.grad(0.7), abs=1e-12)
@@ -235,7 +235,7 @@ def test_double_well_minima_and_barrier_are_stationary():
         (lambda: QuadraticBowl(kappa=0.5), "kappa", ValueError),
         (lambda: QuadraticBowl(lam_min=-1.0), "lam_min", ValueError),
         (lambda: Rosenbrock(b=0.0), "b", ValueError),
-        (lambda: DoubleWell(n_samples=1), "n_samples", ValueError),
+        (lambda: DoubleWell(n_examples=1), "n_examples", ValueError),
         (lambda: DoubleWell(noise=-1.0), "noise", ValueError),
         (lambda: LeastSquares(np.ones((3, 2)), np.ones(4)), "X and y", ValueError),
         (lambda: make_regression(n=0), "n", ValueError),
@@ -332,3 +332,31 @@ def test_run_gd_stops_by_the_shared_blow_up_rule():
     assert traj.status == "diverged"
     assert not blew_up(traj.losses[-1] - 0.0, 1.0, 10.0)  # the kept losses stayed below the limit
     assert blew_up(4.0 * traj.losses[-1], 1.0, 10.0)  # the next one (×4) did not
+
+
+# ---- the plain SGD loop and the vectorised one agree ---------------------------------------------
+
+@pytest.mark.parametrize(("lr", "batch_size"), [(0.05, 1), (0.1, 16), (0.02, 7), (0.1, 200)])
+def test_plain_sgd_loop_and_the_vectorised_runs_take_the_same_steps(lr, batch_size):
+    from helpers.gd import sgd
+    from helpers.lab.sgd import W0, make_problem, run_sgd
+
+    problem = make_problem()
+    plain = sgd(problem, W0, lr, batch_size, 3, seed=4)
+    one = run_sgd(problem, lr, batch_size, 3, seed=4)
+    as_runs = run_sgd(problem, lr, batch_size, 3, seed=4, num_runs=1)
+    assert plain.shape == one.ws.shape == (1 + 3 * -(-200 // batch_size), 2)
+    np.testing.assert_allclose(one.ws, plain, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(as_runs.ws[:, 0], plain, rtol=0, atol=1e-12)
+
+
+def test_plain_sgd_reaches_the_least_squares_minimum_and_full_batch_is_gd():
+    from helpers.gd import sgd
+    from helpers.lab.sgd import W0, make_problem
+
+    problem = make_problem()
+    ws = sgd(problem, W0, 0.1, problem.n_examples, 50)
+    gd = run_gd(problem, W0, 0.1, 50)
+    np.testing.assert_allclose(ws, gd.xs, atol=1e-12)  # B = N: every "batch" is the whole set
+    noisy = sgd(problem, W0, 0.01, 1, 5, seed=0)
+    assert np.linalg.norm(noisy[-1] - problem.w_min) < 0.05 * np.linalg.norm(W0 - problem.w_min)

@@ -27,7 +27,8 @@ TEXTS_AS_SEEDS = re.compile(
 # Words about how the course was built or tested: for the README, not for learners.
 IN_HOUSE = re.compile(
     r"(?i)\bcourse plan\b|\bthe plan'?s?\b|\bbuild machine\b|\bmachine that built\b|"
-    r"\bwhile writing\b|\bCI runner\b|\bnbval\b|\bNBVAL_|\bthe writer\b|\bthis notebook was built\b")
+    r"\bwhile writing\b|\bCI runner\b|\bnbval\b|\bNBVAL_|\bthe writer\b|"
+    r"\bthis notebook was built\b")
 
 
 def _notebook_text(path: Path) -> str:

@@ -6,14 +6,13 @@ import warnings
 import numpy as np
 import pytest
 
+from helpers.batches import random_batches
 from helpers.lab import escape
 from helpers.lab.escape import (
     gradient_noise,
-    lr_schedule,
     make_well,
     noise_scale,
     run_sgd,
-    sample_batches,
     sweep,
 )
 from helpers.panels import escape as escape_panel
@@ -45,7 +44,7 @@ def test_noise_scale_depends_on_lr_over_batch_size_for_small_batches():
 
 @pytest.mark.parametrize("batch_size", [1, 2, 5, 8, 9, 32, 63, 64])
 def test_every_batch_holds_distinct_valid_examples(batch_size):
-    idx = sample_batches(np.random.default_rng(0), N, batch_size, (50, 20))
+    idx = random_batches(N, batch_size, (50, 20), np.random.default_rng(0))
     assert idx.shape == (50, 20, batch_size)
     assert idx.min() >= 0 and idx.max() < N
     ordered = np.sort(idx, axis=-1)
@@ -54,7 +53,7 @@ def test_every_batch_holds_distinct_valid_examples(batch_size):
 
 @pytest.mark.parametrize("batch_size", [1, 4, 16])
 def test_every_example_is_drawn_equally_often(batch_size):
-    idx = sample_batches(np.random.default_rng(1), N, batch_size, (20000,))
+    idx = random_batches(N, batch_size, (20000,), np.random.default_rng(1))
     counts = np.bincount(idx.ravel(), minlength=N)
     expected = 20000 * batch_size / N
     assert np.all(np.abs(counts - expected) < 5 * math.sqrt(expected))
@@ -153,12 +152,16 @@ def test_escaped_by_is_a_rising_curve_from_zero_to_the_escaped_share(well):
     assert curve[-1] == pytest.approx(runs.fraction("escaped"))
 
 
-def test_lr_schedule_decays_geometrically_from_lr_to_lr_end():
-    lrs = lr_schedule(0.03, 0.001, 2000)
+def test_the_learning_rate_decays_geometrically_from_lr_to_lr_end(well):
+    lrs = run_sgd(well, 0.03, 1, 2000, num_runs=2, lr_end=0.001).lr_per_step
+    assert lrs.shape == (2000,)
     assert lrs[0] == pytest.approx(0.03) and lrs[-1] == pytest.approx(0.001)
     ratios = lrs[1:] / lrs[:-1]
     np.testing.assert_allclose(ratios, ratios[0])
-    np.testing.assert_array_equal(lr_schedule(0.01, None, 5), np.full(5, 0.01))
+    constant = run_sgd(well, 0.01, 1, 5, num_runs=2).lr_per_step
+    np.testing.assert_array_equal(constant, np.full(5, 0.01))
+    rows = run_sgd(well, np.array([0.01, 0.02]), 1, 5, num_runs=2, lr_end=0.005).lr_per_step
+    np.testing.assert_allclose(rows[:, [0, -1]], [[0.01, 0.005], [0.02, 0.005]])
 
 
 def test_a_decaying_learning_rate_settles_where_a_constant_one_rattles(well):

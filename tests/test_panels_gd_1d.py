@@ -213,7 +213,7 @@ def test_regime_boundaries_scale_as_1_over_a(a):
 
 @pytest.mark.parametrize("a", [0.5, 1.0, 2.0, 4.0])
 def test_measured_largest_stable_lr_is_1_over_a_not_2_over_a(a):
-    measured = gd.largest_stable_lr(Parabola(a), -3.0, lo=0.01 / a, hi=3.0 / a)
+    measured = gd.measure_max_stable_lr(Parabola(a), -3.0, lo=0.01 / a, hi=3.0 / a)
     assert measured == pytest.approx(1.0 / a, rel=1e-6)
 
 

@@ -156,10 +156,10 @@ def test_the_edge_of_stability_neither_shrinks_nor_grows_the_steep_direction():
 
 @pytest.mark.parametrize("kappa", [2.0, 10.0, 50.0])
 def test_measured_largest_stable_lr_is_2_over_lam_max(kappa):
-    from helpers.gd import largest_stable_lr
+    from helpers.gd import measure_max_stable_lr
 
     bowl = QuadraticBowl(kappa)
-    measured = largest_stable_lr(bowl, gd_2d.BOWL_X0, lo=0.01 / kappa, hi=4.0 / kappa)
+    measured = measure_max_stable_lr(bowl, gd_2d.BOWL_X0, lo=0.01 / kappa, hi=4.0 / kappa)
     assert measured == pytest.approx(bowl.max_stable_lr(), rel=1e-6)
 
 
@@ -213,8 +213,8 @@ def test_rosenbrock_hessian_matches_differences_of_its_gradient():
 
 def test_rosenbrock_local_limit_depends_on_the_place():
     rosen = Rosenbrock()
-    assert gd_2d.local_max_stable_lr(rosen, (0.0, 0.0)) == pytest.approx(0.01)
-    assert gd_2d.local_max_stable_lr(rosen, (1.0, 1.0)) == pytest.approx(0.0019968, rel=1e-4)
+    assert gd_2d.max_stable_lr_at(rosen, (0.0, 0.0)) == pytest.approx(0.01)
+    assert gd_2d.max_stable_lr_at(rosen, (1.0, 1.0)) == pytest.approx(0.0019968, rel=1e-4)
     limits = gd_2d.valley_floor_limits(np.array([-1.0, 0.0, 1.0]))
     assert limits[1] > 4 * limits[0] and limits[0] == pytest.approx(limits[2])
 

@@ -69,7 +69,7 @@ def test_suggested_lr_on_a_steep_bowl_converges(optimizer, momentum, kappa):
 @pytest.mark.parametrize("optimizer", opt.OPTIMIZERS)
 def test_the_divergence_hint_is_a_smaller_lr_that_converges(optimizer, lr, kappa):
     if lr == "just above the limit":  # the formula's value would be within 10% of this lr
-        lr = 1.05 * min(opt.stable_lr_limit("bowl", optimizer, kappa, 0.9), 1.0)
+        lr = 1.05 * min(opt.max_stable_lr("bowl", optimizer, kappa, 0.9), 1.0)
     state = opt_panel.compute(optimizer, lr, 0.9, "bowl", kappa, 100)
     if optimizer in ("rmsprop", "adam"):  # steps of about lr: no blow-up on this bowl
         assert state["status"] not in ("diverged", "diverging")

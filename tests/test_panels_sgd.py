@@ -60,7 +60,7 @@ def test_the_largest_learning_rate_reports_divergence_without_warnings(batch_siz
 
 
 def test_a_diverged_run_stops_and_marks_the_blow_up(problem):
-    run = sgd.run_sgd(problem, 1, 1.5, 5)
+    run = sgd.run_sgd(problem, 1.5, 1, 5)
     assert run.status == "diverged"
     assert run.diverged_at == len(run.ws) < 50
     assert np.all(np.isfinite(run.ws))
@@ -74,7 +74,7 @@ def test_the_smallest_learning_rate_gives_a_smooth_falling_curve():
     panel = sgd_panel.make_panel(batch_size=1)
     panel.controls["lr"].value = panel.controls["lr"].base ** panel.controls["lr"].min
     excess = panel.state["sgd"]["excess_loss"]
-    assert panel.state["sgd"]["status"] == "ok"
+    assert panel.state["sgd"]["status"] == "converging"
     assert excess[-1] < excess[0]
     assert "still falling" in panel.message_text
 
@@ -105,46 +105,46 @@ def test_full_batch_gd_that_turns_unstable_is_called_diverging():
 # --- the runs -------------------------------------------------------------------------------
 
 def test_the_full_batch_run_is_plain_gradient_descent(problem):
-    run = sgd.run_sgd(problem, problem.n_examples, 0.1, 20)
+    run = sgd.run_sgd(problem, 0.1, problem.n_examples, 20)
     reference = run_gd(problem, sgd.W0, 0.1, 20)
     np.testing.assert_allclose(run.ws, reference.xs, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(run.losses, reference.losses, rtol=1e-10)
 
 
 def test_a_run_counts_examples_and_updates(problem):
-    run = sgd.run_sgd(problem, 16, 0.1, 3)
+    run = sgd.run_sgd(problem, 0.1, 16, 3)
     assert run.num_updates == 3 * 13  # 12 batches of 16 and one of 8 per epoch
     assert run.examples[-1] == 3 * problem.n_examples
     assert run.epochs[-1] == 3
 
 
 def test_many_runs_at_once_have_the_shapes_of_one_run_times_r(problem):
-    run = sgd.run_sgd(problem, 4, 0.05, 2, num_runs=5)
+    run = sgd.run_sgd(problem, 0.05, 4, 2, num_runs=5)
     assert run.ws.shape == (2 * 50 + 1, 5, 2)
     assert run.losses.shape == (2 * 50 + 1, 5)
     assert not np.allclose(run.ws[-1, 0], run.ws[-1, 1])  # independent shuffles
 
 
 def test_losses_match_the_objective(problem):
-    run = sgd.run_sgd(problem, 8, 0.1, 2)
+    run = sgd.run_sgd(problem, 0.1, 8, 2)
     np.testing.assert_allclose(run.losses, problem.f(run.ws), rtol=1e-10)
 
 
 def test_a_decaying_learning_rate_gets_closer_than_a_constant_one(problem):
-    constant = sgd.run_sgd(problem, 1, 0.1, 20, seed=1)
-    decaying = sgd.run_sgd(problem, 1, 0.1, 20, lr_decay=1.0, seed=1)
+    constant = sgd.run_sgd(problem, 0.1, 1, 20, seed=1)
+    decaying = sgd.run_sgd(problem, 0.1, 1, 20, lr_decay=1.0, seed=1)
     assert sgd.epoch_means(decaying)[1][-1] < sgd.epoch_means(constant)[1][-1] / 10
 
 
 def test_epoch_means_average_each_epoch(problem):
-    run = sgd.run_sgd(problem, 50, 0.1, 3)  # 4 updates per epoch
+    run = sgd.run_sgd(problem, 0.1, 50, 3)  # 4 updates per epoch
     epochs, means = sgd.epoch_means(run)
     np.testing.assert_array_equal(epochs, [1, 2, 3])
     assert means[0] == pytest.approx(run.excess_loss[1:5].mean())
 
 
 def test_examples_to_reach_is_none_when_never_reached(problem):
-    run = sgd.run_sgd(problem, problem.n_examples, 0.001, 2)
+    run = sgd.run_sgd(problem, 0.001, problem.n_examples, 2)
     assert sgd.examples_to_reach(run, 1e-3) is None
     assert sgd.examples_to_reach(run, 1e6) == 0
 
@@ -152,12 +152,12 @@ def test_examples_to_reach_is_none_when_never_reached(problem):
 @pytest.mark.parametrize("bad, match", [(0, "batch_size"), (201, "batch_size")])
 def test_bad_batch_size_is_a_clear_error(problem, bad, match):
     with pytest.raises(ValueError, match=match):
-        sgd.run_sgd(problem, bad, 0.1, 1)
+        sgd.run_sgd(problem, 0.1, bad, 1)
 
 
 def test_bad_learning_rate_is_a_clear_error(problem):
     with pytest.raises(ValueError, match="lr"):
-        sgd.run_sgd(problem, 4, -0.1, 1)
+        sgd.run_sgd(problem, -0.1, 4, 1)
 
 
 # --- the gradient as a statistic ------------------------------------------------------------
@@ -203,7 +203,7 @@ def test_make_data_keeps_the_training_set_and_adds_fresh_test_examples(problem):
 
 
 def test_the_figures_draw(problem):
-    runs = {"GD": sgd.run_sgd(problem, 200, 0.1, 2), "SGD": sgd.run_sgd(problem, 1, 0.1, 2)}
+    runs = {"GD": sgd.run_sgd(problem, 0.1, 200, 2), "SGD": sgd.run_sgd(problem, 0.1, 1, 2)}
     assert len(sgd_figures.plot_runs(runs)) == 2
     means = {k: sgd.epoch_means(r) for k, r in runs.items()}
     assert sgd_figures.plot_epoch_means(means) is not None

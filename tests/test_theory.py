@@ -46,13 +46,13 @@ def _mean_first_passage(well, T, start, end, num=20001):
 
 @pytest.mark.parametrize("T", [0.08, 0.12])
 def test_kramers_matches_the_exact_passage_time_at_low_temperature(T):
-    well = DoubleWell(n_samples=64, tilt=0.3, noise=8.0)
+    well = DoubleWell(n_examples=64, tilt=0.3, noise=8.0)
     exact = _mean_first_passage(well, T, well.shallow_min, well.deep_min)
     assert kramers_escape_time(well, T) == pytest.approx(exact, rel=0.1)
 
 
 def test_kramers_time_grows_as_exp_of_twice_the_barrier_over_T():
-    well = DoubleWell(n_samples=64, tilt=0.3, noise=8.0)
+    well = DoubleWell(n_examples=64, tilt=0.3, noise=8.0)
     height = well.f(well.barrier) - well.f(well.shallow_min)
     ratio = kramers_escape_time(well, 0.2) / kramers_escape_time(well, 0.4)
     assert ratio == pytest.approx(math.exp(2 * height / 0.2 - 2 * height / 0.4))

@@ -75,10 +75,10 @@ def _basin_cases(rng):
     tilt = float(rng.uniform(0.1, 1.2) * rng.choice([-1, 1]))
     random = rng.uniform(-1.6, 1.6, int(rng.integers(5, 60)))
     near = np.array([-0.07, -0.05, -0.02, 0.01, 0.3, -1.0])  # around the barrier at tilt −0.3
-    return [(first, DoubleWell(n_samples=8, tilt=0.3)),
-            (random, DoubleWell(n_samples=8, tilt=tilt)),
-            (near, DoubleWell(n_samples=8, tilt=-0.3)),
-            (np.array([0.9]), DoubleWell(n_samples=8, tilt=-1.0))]  # a single run
+    return [(first, DoubleWell(n_examples=8, tilt=0.3)),
+            (random, DoubleWell(n_examples=8, tilt=tilt)),
+            (near, DoubleWell(n_examples=8, tilt=-0.3)),
+            (np.array([0.9]), DoubleWell(n_examples=8, tilt=-1.0))]  # a single run
 
 
 @exercise("fraction_in_deep_basin", BASIN_MISTAKES)
@@ -184,7 +184,7 @@ def _walks(rng, num_steps, num_runs, start, step):
 
 
 def _first_escape_cases(rng):
-    right = DoubleWell(n_samples=8, tilt=0.3)  # deep minimum at −1.04, barrier at 0.075
+    right = DoubleWell(n_examples=8, tilt=0.3)  # deep minimum at −1.04, barrier at 0.075
     # runs: escapes at 3 and stays; never leaves; peeks over the barrier only; escapes at 2 and
     # hops back; starts in the deep basin; diverges (NaN) after escaping at 4
     fixed = np.array([[0.96, 0.96, 0.96, 0.96, -1.0, 0.96],
@@ -195,10 +195,10 @@ def _first_escape_cases(rng):
                       [-1.1, 1.0, 0.2, 1.0, -1.0, np.nan],
                       [-0.95, 0.97, 0.5, 0.96, -1.0, np.nan]])
     tilt = float(rng.uniform(0.1, 1.0) * rng.choice([-1, 1]))
-    well = DoubleWell(n_samples=8, tilt=tilt)
+    well = DoubleWell(n_examples=8, tilt=tilt)
     walks = _walks(rng, int(rng.integers(20, 80)), int(rng.integers(3, 30)), well.shallow_min, 0.3)
     walks[int(rng.integers(5, len(walks))):, 0] = np.nan  # a run that diverged
-    left = DoubleWell(n_samples=8, tilt=-0.3)  # the mirror image: the deep minimum on the right
+    left = DoubleWell(n_examples=8, tilt=-0.3)  # the mirror image: the deep minimum on the right
     return [(fixed, right), (walks, well), (-fixed, left),
             (np.array([[0.96], [0.5], [0.0]]), right),  # one run, never escapes
             (_walks(rng, 200, 40, left.shallow_min, 0.25), left)]

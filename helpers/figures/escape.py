@@ -26,7 +26,7 @@ def plot_landscape(well, ax=None, *, num_examples=10, x_range=(-2.0, 2.0)):
     if ax is None:
         _, ax = plt.subplots(figsize=(7.0, 4.8), layout="constrained")
     grid = np.linspace(*x_range, 400)
-    picks = np.linspace(0, well.n_samples - 1, num_examples).astype(int)
+    picks = np.linspace(0, well.n_examples - 1, num_examples).astype(int)
     order = np.argsort(well.c)[picks]  # from the most negative slope cᵢ to the most positive
     curves = well.sample_losses(grid, np.broadcast_to(order, (len(grid), len(order))))
     for j in range(len(order)):

@@ -7,16 +7,9 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib import ticker
 
 from ..lab.sgd import predicted_variance
-from ..plots import COLORS, PALETTE
-
-
-def _plain_log_ticks(axis):
-    """Label a log axis 0.001, 1, 1000 (plain numbers, no mathtext); no minor ticks."""
-    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-    axis.set_minor_locator(ticker.NullLocator())
+from ..plots import COLORS, PALETTE, plain_log_ticks
 
 
 def plot_runs(runs, axes=None, *, colors=None):
@@ -36,9 +29,9 @@ def plot_runs(runs, axes=None, *, colors=None):
         ax_updates.plot(np.arange(1, run.num_updates + 1), run.excess_loss[1:], **style)
     for ax in axes:
         ax.set_yscale("log")
-        _plain_log_ticks(ax.yaxis)
+        plain_log_ticks(ax.yaxis, minor_ticks=False)
     ax_updates.set_xscale("log")
-    _plain_log_ticks(ax_updates.xaxis)
+    plain_log_ticks(ax_updates.xaxis, minor_ticks=False)
     ax_epochs.set_xlabel("examples processed, in epochs (1 epoch = N examples)")
     ax_epochs.set_ylabel("excess loss f(w) - f(w*) (log scale)")
     ax_epochs.set_title("Per example processed")
@@ -108,8 +101,7 @@ def plot_variance(variance, ax=None, *, with_replacement=None):
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xticks(b)
-    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.xaxis.set_minor_locator(ticker.NullLocator())
+    plain_log_ticks(ax.xaxis, minor_ticks=False, keep_ticks=True)
     ax.set_xlabel("batch size B (log scale)")
     ax.set_ylabel("variance of the gradient estimate\n(sum over components, log scale)")
     ax.legend()

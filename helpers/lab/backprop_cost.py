@@ -23,7 +23,6 @@ checked against counts, not assumed;
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import time
 
@@ -32,6 +31,7 @@ import numpy as np
 from ..gradcheck import numerical_grad
 from ..layers import MULTIPLY_ADDS, Linear, Sequential, Sigmoid, Tanh, mlp
 from ..losses import SoftmaxCrossEntropy
+from ..timing import one_blas_thread, seconds
 from ..validate import check_int, check_ints, check_point, check_seed
 from .forward_mode import count_forward_mode, forward_mode_gradient
 
@@ -178,22 +178,8 @@ def _check_deep_model(model) -> None:
         raise TypeError(f"model must be a network such as deep_model(4, 3); got {model!r}")
 
 
-def _one_blas_thread():
-    """Run BLAS on one thread (steadier timings of small products on a shared machine)."""
-    try:
-        from threadpoolctl import threadpool_limits  # installed with scikit-learn (mlxtend)
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def _median_seconds(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+    return float(np.median(seconds(fn, repeats)))
 
 
 def time_gradient(sizes, *, batch_size=64, repeats=7, fd_max_entries=2000, seed=0):
@@ -227,7 +213,7 @@ def time_gradient(sizes, *, batch_size=64, repeats=7, fd_max_entries=2000, seed=
     def tangent_passes(max_entries):
         forward_mode_gradient(model, X, y, loss_fn, max_entries=max_entries)
 
-    with _one_blas_thread():
+    with one_blas_thread():
         return _time_gradient(model, forward, backprop, tangent_passes, repeats, fd_max_entries)
 
 

@@ -9,7 +9,8 @@ Many runs at once: ``x`` has shape (R,) (or (L, R) for L learning rates sharing 
 each step draws a batch of B distinct examples per run, ``idx`` of shape (R, B), and calls
 ``DoubleWell.batch_grad(x, idx)``. Only the loop over steps is a Python loop.
 
-- ``make_well``, ``noise_scale``, ``sample_batches``  the problem, lr/B·(N − B)/(N − 1), batches
+- ``make_well``, ``noise_scale``  the problem, and lr/B·(N − B)/(N − 1)
+  (batches come from ``helpers.batches.random_batches``, the package's one sampler)
 - ``run_sgd``           R runs of mini-batch SGD (constant or decaying lr): where they went, when
 - ``sweep``             escape / deep-basin / divergence fractions over batch sizes × learning rates
 - ``gradient_noise``    the variance of a mini-batch gradient against the batch size, measured
@@ -19,12 +20,15 @@ The figures are in ``helpers.figures.escape``, the panel in ``helpers.panels.esc
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..batches import random_batches
 from ..objectives import DoubleWell
+from ..optim import SGD
+from ..schedules import ExponentialLR, lr_curve
+from ..theory import sgd_temperature
 from ..validate import (
     check_array,
     check_batch_size,
@@ -52,9 +56,10 @@ BOUND = 3.0  # a run with |x| > BOUND is stopped and counted as diverged
 CHUNK = 100  # batches are drawn for this many steps at a time
 
 
-def make_well(n_samples: int = N_EXAMPLES, tilt: float = TILT, noise: float = NOISE, seed: int = 0):
-    """The notebook's double well: ``DoubleWell(n_samples, tilt, noise, seed)``."""
-    return DoubleWell(n_samples=n_samples, tilt=tilt, noise=noise, seed=seed)
+def make_well(n_examples: int = N_EXAMPLES, tilt: float = TILT, noise: float = NOISE,
+              seed: int = 0):
+    """The notebook's double well: ``DoubleWell(n_examples, tilt, noise, seed)``."""
+    return DoubleWell(n_examples=n_examples, tilt=tilt, noise=noise, seed=seed)
 
 
 def noise_scale(lr, batch_size, n_examples):
@@ -70,52 +75,7 @@ def noise_scale(lr, batch_size, n_examples):
         check_batch_size(batch_size, n_examples)
     else:
         check_ints("batch_size", batch_size, low=1, high=n_examples)
-    batch_size = np.asarray(batch_size, dtype=float)
-    scale = lr / batch_size * (n_examples - batch_size) / (n_examples - 1)
-    return float(scale) if scale.ndim == 0 else scale
-
-
-def lr_schedule(lr, lr_end, num_steps: int) -> np.ndarray:
-    """The learning rate of steps 1 … num_steps: constant lr, or a geometric decay to lr_end.
-
-    Geometric: lr_t = lr · (lr_end/lr)^((t − 1)/(num_steps − 1)), so step 1 uses lr and the last
-    step lr_end (the same as ``ExponentialLR`` with gamma = (lr_end/lr)^(1/(num_steps − 1))).
-    """
-    lr = check_lr(lr)
-    lr_end = None if lr_end is None else check_lr(lr_end, "lr_end")
-    num_steps = check_int("num_steps", num_steps, low=1)
-    t = np.arange(num_steps)
-    if lr_end is None:
-        return np.full(num_steps, float(lr))
-    return lr * (lr_end / lr) ** (t / max(num_steps - 1, 1))
-
-
-def sample_batches(rng, n_examples: int, batch_size: int, shape) -> np.ndarray:
-    """Batches of ``batch_size`` distinct example indices, each drawn uniformly at random.
-
-    shape: the leading shape, e.g. (num_steps, num_runs). Returns ints of shape (*shape, B); every
-    row is a simple random sample without replacement, independent of the others.
-    """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)); got {rng!r}")
-    n_examples = check_int("n_examples", n_examples, low=1)
-    batch_size = check_batch_size(batch_size, n_examples)
-    shape = tuple(check_ints("shape", np.atleast_1d(shape) if np.ndim(shape) <= 1 else shape,
-                             low=1))
-    if batch_size == 1:
-        return rng.integers(0, n_examples, size=(*shape, 1))
-    if batch_size <= 8:
-        # draw with replacement and redraw the batches that hold an example twice: what is left
-        # is uniform over the sets of B distinct examples (cheap while repeats are rare)
-        idx = rng.integers(0, n_examples, size=(math.prod(shape), batch_size))
-        redo = np.flatnonzero(_has_repeats(idx))
-        while len(redo):
-            idx[redo] = rng.integers(0, n_examples, size=(len(redo), batch_size))
-            redo = redo[_has_repeats(idx[redo])]
-        return idx.reshape(*shape, batch_size)
-    # random keys: the B examples with the smallest keys form a uniform random subset
-    keys = rng.random((*shape, n_examples))
-    return np.argsort(keys, axis=-1)[..., :batch_size]
+    return sgd_temperature(lr, batch_size, n_examples, sigma2=1.0)  # the temperature per unit σ²
 
 
 def _check_lrs(lr):
@@ -130,15 +90,6 @@ def _check_well(well) -> None:
         raise TypeError(f"well must be a DoubleWell (see make_well()); got {well!r}")
 
 
-def _has_repeats(idx: np.ndarray) -> np.ndarray:
-    """True for each batch (last axis) that holds some example twice."""
-    repeated = np.zeros(idx.shape[:-1], dtype=bool)
-    for i in range(idx.shape[-1]):
-        for j in range(i + 1, idx.shape[-1]):
-            repeated |= idx[..., i] == idx[..., j]
-    return repeated
-
-
 @dataclass
 class SGDRuns:
     """What R runs of mini-batch SGD on the double well did (arrays of shape (R,) or (L, R)).
@@ -149,6 +100,7 @@ class SGDRuns:
     crossings: how many times a run moved from one basin to the other (1 = escaped and stayed).
     diverged_at: the step at which |x| exceeded the bound (the run stopped there); -1 = never.
     paths: (T+1, k) the iterates x_0 … x_T of the first k runs (NaN after a divergence), or None.
+    lr_per_step: (T,) the learning rate of steps 1 … T ((L, T) for L learning rates).
     """
 
     x_final: np.ndarray
@@ -162,6 +114,7 @@ class SGDRuns:
     batch_size: int
     num_steps: np.ndarray
     noise_scale: np.ndarray
+    lr_per_step: np.ndarray
 
     @property
     def escaped(self) -> np.ndarray:
@@ -196,13 +149,14 @@ def run_sgd(well, lr, batch_size, num_steps, *, num_runs=200, seed=0, x0=None, l
     batch_size: B from 1 to N; B = N is full-batch gradient descent (no noise at all).
     num_steps: steps per run; an int, or (L,) ints (a row stops after its own number of steps).
     x0: the start of every run (default: the shallow minimum). lr_end: if given, the learning rate
-    decays geometrically from lr at step 1 to lr_end at the last step.
+    decays geometrically from lr at step 1 to lr_end at the last step (an ``ExponentialLR``; the
+    result's ``lr_per_step`` holds it).
     record: keep the whole path x_0 … x_T of the first ``record`` runs (scalar lr only).
     bound: a run with |x| > bound is stopped and counted as diverged (so nothing overflows).
     Returns ``SGDRuns``.
     """
     _check_well(well)
-    n = well.n_samples
+    n = well.n_examples
     batch_size = check_batch_size(batch_size, n)
     num_runs = check_int("num_runs", num_runs, low=1)
     record = check_int("record", record, low=0, high=num_runs)
@@ -237,17 +191,15 @@ def run_sgd(well, lr, batch_size, num_steps, *, num_runs=200, seed=0, x0=None, l
     paths = np.full((total + 1, record), np.nan) if record else None
     if record:
         paths[0] = x_start
-    lr_col = lrs[:, None]
-    last = max(total - 1, 1)
+    lr_per_step = _lr_per_step(lrs, lr_end, total)  # (L, T): the lr of steps 1 … T
 
     for start in range(0, total, CHUNK):
         size = min(CHUNK, total - start)
         # B = N: every step uses all examples, whose slopes cᵢ average to exactly zero
-        idx = None if batch_size == n else sample_batches(rng, n, batch_size, (size, num_runs))
+        idx = None if batch_size == n else random_batches(n, batch_size, (size, num_runs), rng)
         for k in range(size):
             t = start + k + 1
-            # constant, or decaying geometrically from lr (step 1) to lr_end (last step)
-            step_lr = lr_col if lr_end is None else lr_col * (lr_end / lr_col) ** ((t - 1) / last)
+            step_lr = lr_per_step[:, t - 1 : t]  # (L, 1): constant, or decaying to lr_end
             grad = well.grad(x) if idx is None else well.batch_grad(x, idx[k])
             x_new = x - step_lr * grad  # x ← x − lr · (mean gradient over the batch)
             active = alive & (t <= steps)[:, None]
@@ -270,13 +222,28 @@ def run_sgd(well, lr, batch_size, num_steps, *, num_runs=200, seed=0, x0=None, l
         x_final=x, escaped_at=escaped_at, crossings=crossings, diverged_at=diverged_at,
         final_loss=well.f(x), in_deep=in_deep, paths=paths, lr=lrs, batch_size=batch_size,
         num_steps=steps.copy(), noise_scale=noise_scale(lrs, batch_size, n),
+        lr_per_step=lr_per_step,
     )
     if scalar:  # drop the learning-rate axis
         for name in ("x_final", "escaped_at", "crossings", "diverged_at", "final_loss", "in_deep"):
             setattr(result, name, getattr(result, name)[0])
         result.lr, result.num_steps = float(lrs[0]), int(steps[0])
         result.noise_scale = float(result.noise_scale[0])
+        result.lr_per_step = lr_per_step[0]
     return result
+
+
+def _lr_per_step(lrs, lr_end, num_steps: int) -> np.ndarray:
+    """The learning rate of steps 1 … num_steps for each lr: (L, num_steps).
+
+    Constant, or ``ExponentialLR`` with gamma = (lr_end/lr)^(1/(num_steps − 1)): step 1 uses lr
+    and the last step lr_end.
+    """
+    if lr_end is None:
+        return np.repeat(lrs[:, None], num_steps, axis=1)
+    gammas = (lr_end / lrs) ** (1.0 / max(num_steps - 1, 1))
+    return np.array([lr_curve(ExponentialLR(SGD([], lr=lr), gamma=gamma), num_steps)
+                     for lr, gamma in zip(lrs, gammas)])
 
 
 def sweep(well, lrs, batch_sizes, *, num_steps=None, time=None, num_runs=300, seed=0,
@@ -294,7 +261,7 @@ def sweep(well, lrs, batch_sizes, *, num_steps=None, time=None, num_runs=300, se
     if (num_steps is None) == (time is None):
         raise ValueError("give exactly one of num_steps and time")
     _check_well(well)
-    batch_sizes = check_ints("batch_sizes", batch_sizes, low=1, high=well.n_samples)
+    batch_sizes = check_ints("batch_sizes", batch_sizes, low=1, high=well.n_examples)
     if lrs is None or isinstance(lrs, str):
         raise TypeError(f"lrs must be an array of learning rates; got {lrs!r}")
     lrs = check_array("lrs", np.atleast_1d(lrs)).astype(float)
@@ -336,16 +303,16 @@ def gradient_noise(well, batch_sizes, *, num_draws=20000, seed=0) -> dict:
     per-example gradients. (The noise of this loss is the same at every x.)
     """
     _check_well(well)
-    batch_sizes = check_ints("batch_sizes", batch_sizes, low=1, high=well.n_samples)
+    batch_sizes = check_ints("batch_sizes", batch_sizes, low=1, high=well.n_examples)
     rng = np.random.default_rng(check_seed(seed))
     num_draws = check_int("num_draws", num_draws, low=2)
-    n = well.n_samples
+    n = well.n_examples
     x = np.full(num_draws, well.shallow_min)
     sigma2 = np.var(well.sample_grads(x[:1], np.arange(n)[None, :]))
     measured, plain, finite = [], [], []
     for batch_size in batch_sizes:
         batch_size = check_batch_size(batch_size, n)
-        idx = sample_batches(rng, n, batch_size, (num_draws,))
+        idx = random_batches(n, batch_size, (num_draws,), rng)
         grads = well.batch_grad(x, idx)
         measured.append(np.var(grads))
         plain.append(sigma2 / batch_size)

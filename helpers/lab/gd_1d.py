@@ -17,7 +17,7 @@ Pure functions:
 - ``contraction_factor``, ``predicted_steps``: r and the steps x_t = r^t·x0 needs
 
 Measured on runs (shared with notebook 02, in ``helpers.gd``): ``steps_to_tolerance`` and
-``largest_stable_lr``. The panel is ``helpers.panels.gd_1d``.
+``measure_max_stable_lr``. The panel is ``helpers.panels.gd_1d``.
 
 Why the learning-rate slider has base 2: a log slider moves its exponent in fixed steps, so only
 the values base**(min + k·step) can be reached. With base 10 and step 0.01 (the default

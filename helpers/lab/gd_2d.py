@@ -8,7 +8,7 @@ stable step 2/λ_max(∇²f(x)), changes from place to place.
 
 Pure functions for the notebook's measurements:
 
-- ``hessian`` / ``local_max_stable_lr``   curvature and 2/λ_max(∇²f) at a point (bowl, Rosenbrock)
+- ``hessian`` / ``max_stable_lr_at``   curvature and 2/λ_max(∇²f) at a point (bowl, Rosenbrock)
 - ``helpers.gd.steps_to_tolerance``  steps to shrink |x − x*| by ``tol``, many lr at once
 - ``worst_case_steps``    the same from the worst start (an eigen-direction), for many lr
 - ``steps_vs_kappa``      the same on bowls of many condition numbers, at a step-size rule
@@ -22,12 +22,13 @@ The panel is ``helpers.panels.gd_2d``.
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 
 from ..gd import TOL, _check_tol, run_gd, steps_to_tolerance
+from ..gradcheck import numerical_grad
 from ..objectives import LeastSquares, QuadraticBowl, Rosenbrock, make_regression
+from ..timing import seconds
 from ..validate import (
     check_choice,
     check_int,
@@ -63,17 +64,12 @@ def make_objective(objective="bowl", kappa=10.0):
 def hessian(objective, x):
     """∇²f at x (shape (2,)) for a ``QuadraticBowl`` (A everywhere) or a ``Rosenbrock``."""
     x = check_point("x", x, dim=2)
-    if isinstance(objective, QuadraticBowl):
-        return objective.A.copy()
-    if isinstance(objective, Rosenbrock):
-        u, v = np.asarray(x, dtype=float)
-        b = objective.b
-        # ∂²f/∂x² = 2 − 4b(y − x²) + 8b·x²;  ∂²f/∂x∂y = −4b·x;  ∂²f/∂y² = 2b
-        return np.array([[2 - 4 * b * (v - u**2) + 8 * b * u**2, -4 * b * u], [-4 * b * u, 2 * b]])
+    if isinstance(objective, (QuadraticBowl, Rosenbrock)):
+        return objective.hessian(x)
     raise TypeError(f"objective must be a QuadraticBowl or a Rosenbrock; got {objective!r}")
 
 
-def local_max_stable_lr(objective, x) -> float:
+def max_stable_lr_at(objective, x) -> float:
     """2/λ_max(∇²f(x)): the largest lr for which GD is stable near x (where f looks quadratic)."""
     return float(2.0 / np.linalg.eigvalsh(hessian(objective, x)).max())
 
@@ -82,7 +78,7 @@ def valley_floor_limits(xs_along, objective=None):
     """2/λ_max(∇²f) at the points (x, x²) of Rosenbrock's valley floor; xs_along: (n,) -> (n,)."""
     objective = Rosenbrock() if objective is None else objective
     xs_along = check_numbers("xs_along", xs_along)
-    return np.array([local_max_stable_lr(objective, (u, u**2)) for u in np.ravel(xs_along)])
+    return np.array([max_stable_lr_at(objective, (u, u**2)) for u in np.ravel(xs_along)])
 
 
 def predicted_steps(eigenvalues, lr, tol=TOL) -> float:
@@ -162,32 +158,14 @@ def rosenbrock_stall(lr, *, num_steps=5000, tail=200, x0=None):
         "diverged_at": traj.diverged_at,
         "x_mean": x_mean,
         "spread": last.std(axis=0),
-        "limit_there": local_max_stable_lr(Rosenbrock(), (x_mean[0], x_mean[0] ** 2)),
+        "limit_there": max_stable_lr_at(Rosenbrock(), (x_mean[0], x_mean[0] ** 2)),
         "f_end": float(traj.losses[-1]),
     }
 
 
 def _fastest(fn, repeats):
     """The shortest of ``repeats`` wall-clock timings of fn() in seconds."""
-    best = math.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def _finite_difference_grad(f, w, eps=1e-6):
-    """∂f/∂w_i ≈ (f(w + eps e_i) − f(w − eps e_i)) / 2eps for every i: 2·len(w) calls of f."""
-    g = np.empty(len(w))
-    for i in range(len(w)):
-        old = w[i]
-        w[i] = old + eps
-        f_plus = f(w)
-        w[i] = old - eps
-        g[i] = (f_plus - f(w)) / (2 * eps)
-        w[i] = old
-    return g
+    return float(seconds(fn, repeats).min())
 
 
 def gradient_cost(ns=(1_000, 10_000, 100_000), ds=(10, 30, 100, 300), *, repeats=5,
@@ -216,7 +194,7 @@ def gradient_cost(ns=(1_000, 10_000, 100_000), ds=(10, 30, 100, 300), *, repeats
                 "n": n, "d": d,
                 "f_seconds": _fastest(lambda p=problem, w=w: p.f(w), repeats),
                 "grad_seconds": _fastest(lambda p=problem, w=w: p.grad(w), repeats),
-                "fd_seconds": _fastest(lambda p=problem, w=w: _finite_difference_grad(p.f, w), 1)
+                "fd_seconds": _fastest(lambda p=problem, w=w: numerical_grad(p.f, w), 1)
                 if fd else None,
             })
     return rows

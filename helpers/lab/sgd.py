@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..batches import as_rng
+from ..batches import as_rng, epoch_order, random_batches
 from ..gd import blew_up
 from ..objectives import LeastSquares, make_regression
 from ..validate import (
@@ -73,8 +73,9 @@ class SGDRun:
     ws: (T+1, d) weights after 0 … T updates ((T+1, R, d) for R runs);
     losses: (T+1,) full-data loss f(w_t) ((T+1, R)); excess_loss: f(w_t) − f(w*), clipped at
     EXCESS_FLOOR for log plots; examples: (T+1,) examples processed before w_t; epochs = examples/N.
-    status: "ok"; "diverging" (the loss ended higher than it started) or "diverged" (it blew
-    up and the run stopped at update ``diverged_at``).
+    status: a word of ``helpers.gd.STATUSES``: "converging" (the loss ended lower than it
+    started), "diverging" (it ended higher) or "diverged" (it blew up and the run stopped at update
+    ``diverged_at``).
     """
 
     ws: np.ndarray
@@ -92,9 +93,13 @@ class SGDRun:
         return len(self.ws) - 1
 
 
-def run_sgd(problem, batch_size, lr, num_epochs, *, w0=None, replacement=False, seed=0,
+def run_sgd(problem, lr, batch_size, num_epochs, *, w0=None, replacement=False, seed=0,
             lr_decay=0.0, num_runs=None, blowup=1e6):
     """Mini-batch SGD  w ← w − lr·ĝ_B(w)  for ``num_epochs`` epochs, from ``w0`` (default W0).
+
+    The loop of ``helpers.gd.sgd``, run for R runs at once: ``w`` is (R, d) and each batch is
+    (R, B) indices, hence the ``einsum``. With ``num_runs=None`` (or 1), the same seed gives the
+    very trajectory that ``gd.sgd(problem, w0, lr, batch_size, num_epochs, seed=seed)`` gives.
 
     problem: a ``LeastSquares``; batch_size: 1 … N (N = the full batch = plain GD).
     replacement=False: each epoch is a shuffled pass that visits every example once (the last
@@ -126,10 +131,8 @@ def run_sgd(problem, batch_size, lr, num_epochs, *, w0=None, replacement=False, 
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(num_epochs):
             lr_epoch = lr / (1.0 + lr_decay * epoch)
-            if replacement:
-                order = rng.integers(0, n, size=(runs, n))
-            else:  # one shuffle per run: each example exactly once per epoch
-                order = rng.permuted(np.tile(np.arange(n), (runs, 1)), axis=1)
+            # one shuffle per run (each example exactly once per epoch), or draws with repeats
+            order = epoch_order(n, rng, num_runs=runs, replacement=replacement)
             for start in range(0, n, batch_size):
                 idx = order[:, start : start + batch_size]  # (R, B)
                 X_b = X[idx]  # (R, B, d)
@@ -159,7 +162,7 @@ def run_sgd(problem, batch_size, lr, num_epochs, *, w0=None, replacement=False, 
     elif batch_size == n and len(ws) > 2 and np.any(excess_raw[-1] > excess_raw[-2] + 1e-12):
         status = "diverging"  # GD's loss falls at every step while lr is stable: growth = unstable
     else:
-        status = "ok"
+        status = "converging"
     return SGDRun(ws, problem.f_min + excess_raw, np.maximum(excess_raw, EXCESS_FLOOR),
                   examples, examples / n, batch_size, lr, status, diverged_at)
 
@@ -192,30 +195,14 @@ def epoch_means(run: SGDRun):
     return np.arange(1, num_epochs + 1), sums[1:] / counts[1:]
 
 
-def random_batches(n_examples, batch_size, num_batches, *, replacement=False, seed=0):
-    """Index arrays of ``num_batches`` independent mini-batches: shape (num_batches, batch_size).
-
-    replacement=False: each batch holds distinct examples (a slice of a shuffle);
-    replacement=True: each index is drawn uniformly, repeats allowed.
-    """
-    n_examples = check_int("n_examples", n_examples, low=1)
-    batch_size = check_batch_size(batch_size, n_examples)
-    num_batches = check_int("num_batches", num_batches, low=1)
-    replacement = check_flag("replacement", replacement)
-    rng = as_rng(seed, "seed")
-    if replacement:
-        return rng.integers(0, n_examples, size=(num_batches, batch_size))
-    # argsort of random keys = an independent shuffle per row
-    return np.argsort(rng.random((num_batches, n_examples)), axis=1)[:, :batch_size]
-
-
 def minibatch_gradients(problem, w, batch_size, num_batches, *, replacement=False, seed=0):
     """Mini-batch gradients at the fixed point ``w``: shape (num_batches, d), one row per batch."""
     _check_problem(problem)
     w = check_point("w", w, dim=problem.n_features)
     per_example = problem.sample_grads(w)  # (N, d): ∇ℓᵢ(w) = 2 (xᵢ·w − yᵢ) xᵢ
-    idx = random_batches(problem.n_examples, batch_size, num_batches,
-                         replacement=replacement, seed=seed)
+    num_batches = check_int("num_batches", num_batches, low=1)
+    idx = random_batches(problem.n_examples, batch_size, (num_batches,), as_rng(seed, "seed"),
+                         replacement=replacement)
     return per_example[idx].mean(axis=1)  # ĝ_B = mean of ∇ℓᵢ over the batch
 
 
@@ -276,7 +263,8 @@ def visit_counts(n_examples, num_epochs, *, replacement=True, seed=0):
     """
     n_examples = check_int("n_examples", n_examples, low=1)
     num_epochs = check_int("num_epochs", num_epochs, low=1)
-    idx = random_batches(n_examples, n_examples, num_epochs, replacement=replacement, seed=seed)
+    idx = random_batches(n_examples, n_examples, (num_epochs,), as_rng(seed, "seed"),
+                         replacement=replacement)
     counts = np.zeros((num_epochs, n_examples), dtype=int)
     np.add.at(counts, (np.arange(num_epochs)[:, None], idx), 1)
     return counts
@@ -305,7 +293,7 @@ def noise_ball(problem, lrs, batch_sizes, *, num_updates=500, num_runs=16, repla
     for i, lr in enumerate(lrs):
         for j, b in enumerate(batch_sizes):
             num_epochs = max(2, math.ceil(num_updates / math.ceil(n / b)))
-            run = run_sgd(problem, b, lr, num_epochs, w0=problem.w_min, replacement=replacement,
+            run = run_sgd(problem, lr, b, num_epochs, w0=problem.w_min, replacement=replacement,
                           num_runs=num_runs, seed=seed + 100 * i + j)
             tail = run.losses[len(run.losses) // 2 :]
             measured[i, j] = np.mean(tail - problem.f_min)

@@ -17,6 +17,7 @@ from ..blit import step_above
 from ..figures.escape import mark_minima
 from ..lab.escape import BOUND, _check_well, make_well, run_sgd
 from ..plots import COLORS, PALETTE
+from ..text import plural
 from ..validate import check_batch_size, check_int, check_lr
 from ..widgets import Panel, batch_size_slider, int_slider, lr_slider
 
@@ -53,7 +54,7 @@ def compute(batch_size=1, lr=0.01, seed=0, num_steps=500, *, well=None,
     lr = check_lr(lr)
     seed = check_int("seed", seed, low=0)
     num_steps = check_int("num_steps", num_steps, low=1)
-    batch_size = check_batch_size(batch_size, well.n_samples)
+    batch_size = check_batch_size(batch_size, well.n_examples)
     runs = run_sgd(well, lr, batch_size, num_steps, num_runs=num_runs, seed=seed,
                    record=min(PANEL_PATHS, num_runs))
     finite = runs.x_final[~runs.diverged]
@@ -76,8 +77,8 @@ def compute(batch_size=1, lr=0.01, seed=0, num_steps=500, *, well=None,
 
 def _message(state, well):
     """The panel's one sentence about the first run, plus what all the runs did."""
-    runs, steps = state["num_runs"], _plural(state["num_steps"], "step")
-    share = (f"Of {_plural(runs, 'run')}: {state['escaped']:.0%} escaped (without diverging), "
+    runs, steps = state["num_runs"], plural(state["num_steps"], "step")
+    share = (f"Of {plural(runs, 'run')}: {state['escaped']:.0%} escaped (without diverging), "
              f"{state['in_deep']:.0%} end in the deep basin, {state['diverged']:.0%} diverged.")
     unstable = 2.0 / (12 * well.shallow_min**2 - 4)  # GD is unstable at a minimum if lr > 2/F''
     note = ""
@@ -95,15 +96,10 @@ def _message(state, well):
     if state["crossings"] == 1:
         return (f"Escaped to the deep minimum at step {state['escaped_at']} and stayed there. "
                 f"{share}{note}"), "ok"
-    if state["batch_size"] == well.n_samples:
-        return (f"Stayed in the shallow basin: the full batch (B = {well.n_samples}) is plain "
+    if state["batch_size"] == well.n_examples:
+        return (f"Stayed in the shallow basin: the full batch (B = {well.n_examples}) is plain "
                 f"gradient descent, with no noise to push it out. {share}{note}"), "info"
     return f"Stayed in the shallow basin for all {steps}. {share}{note}", "info"
-
-
-def _plural(count, noun):
-    """'1 step', '2 steps'."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 
@@ -193,7 +189,7 @@ def make_panel(batch_size=1, lr=0.01, seed=0, num_steps=500):
     well = panel_well()
     release = {"continuous_update": False}
     controls = {
-        "batch_size": batch_size_slider(well.n_samples, value=batch_size, **release),
+        "batch_size": batch_size_slider(well.n_examples, value=batch_size, **release),
         "lr": lr_slider(value=lr, min=1e-3, max=0.3, **release),
         "seed": int_slider(seed, 0, 20, description="seed", **release),
         "num_steps": int_slider(num_steps, 50, 1000, step=50, description="steps", **release),

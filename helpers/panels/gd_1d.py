@@ -50,7 +50,7 @@ def compute(lr=0.1, x0=-3.0, num_steps=20, a=1.0):
     t (T+1,), theory (num_steps+1,) x0·r^t, r, regime, status and diverged_at (from
     ``helpers.gd``), max_deviation (largest |x_{t+1} − r·x_t| / |x_t|), steps_needed
     (predicted steps to |x| ≤ 1e-6·|x0|), the regime boundaries lr_jump = 1/(2a) and
-    lr_max = 1/a, message and level.
+    max_stable_lr = 1/a, message and level.
     """
     a = check_positive_number("a", a)
     lr = snap_lr(lr, a)
@@ -79,7 +79,7 @@ def compute(lr=0.1, x0=-3.0, num_steps=20, a=1.0):
         "max_deviation": float(deviation.max()) if deviation.size else 0.0,
         "steps_needed": predicted_steps(lr, a),
         "lr_jump": 0.5 / a,
-        "lr_max": 1.0 / a,
+        "max_stable_lr": 1.0 / a,
     }
     state["message"], state["level"] = _message(state)
     return state
@@ -102,9 +102,9 @@ def _message(s):
         growth = f"every step multiplies x by {r:.3g}, so |x| grows"
         if s["diverged_at"] is not None:
             steps = "1 step" if s["diverged_at"] == 1 else f"{s['diverged_at']} steps"
-            return (f"{head} lr > 1/a = {s['lr_max']:.3g}: {growth}; diverged after {steps} "
+            return (f"{head} lr > 1/a = {s['max_stable_lr']:.3g}: {growth}; diverged after {steps} "
                     f"(run stopped at |x| = {abs(s['xs'][-1]):.3g})."), "error"
-        return f"{head} lr > 1/a = {s['lr_max']:.3g}: {growth}; {last}, diverging.", "error"
+        return f"{head} lr > 1/a = {s['max_stable_lr']:.3g}: {growth}; {last}, diverging.", "error"
     needed = s["steps_needed"]
     sign = "keeps its sign" if name == "monotone convergence" else "flips sign every step"
     text = f"{head} Every step multiplies x by {r:.3g}: x {sign} and shrinks; {last}."
@@ -165,18 +165,18 @@ def make_figure(a=1.0):
     return fig, art
 
 
-def _draw_bands(ax, lr_now, lr_jump, lr_max):
+def _draw_bands(ax, lr_now, lr_jump, max_stable_lr):
     """The regimes along the lr strip, with their legend above it."""
     lo, hi = STRIP_XLIM
     c = REGIME_COLORS
     for left, right, name, alpha in ((lo, lr_jump, "monotone convergence", 0.35),
-                                     (lr_jump, lr_max, "oscillating convergence", 0.45),
-                                     (lr_max, hi, "divergence", 0.45)):
+                                     (lr_jump, max_stable_lr, "oscillating convergence", 0.45),
+                                     (max_stable_lr, hi, "divergence", 0.45)):
         ax.axvspan(min(left, hi), min(right, hi), color=c[name], alpha=alpha, lw=0)
     jump = ax.axvline(lr_jump, color=c["one-step jump"], lw=1.5, ls=":",
                       label=f"one-step jump ({lr_jump:.3g})")
-    edge = ax.axvline(lr_max, color=c["pure oscillation"], lw=2.0,
-                      label=f"pure osc. ({lr_max:.3g})")
+    edge = ax.axvline(max_stable_lr, color=c["pure oscillation"], lw=2.0,
+                      label=f"pure osc. ({max_stable_lr:.3g})")
     handles = [
         Patch(color=c["monotone convergence"], alpha=0.35, label="monotone conv."), jump,
         Patch(color=c["oscillating convergence"], alpha=0.45, label="oscillating conv."), edge,

@@ -23,12 +23,13 @@ from ..lab.gd_2d import (
     ROSENBROCK_X0,
     VIEW,
     hessian,
-    local_max_stable_lr,
     make_objective,
+    max_stable_lr_at,
     predicted_steps,
     valley_floor_limits,
 )
 from ..plots import COLORS, lr_strip, plain_log_ticks, plot_contours
+from ..text import plural
 from ..validate import check_choice, check_int, check_lr, check_positive_number
 from ..widgets import Panel, dropdown, lr_slider, selection_slider
 
@@ -107,11 +108,11 @@ def _rosenbrock_facts(rosen, traj, lr):
     H0 = hessian(rosen, ROSENBROCK_X0)
     return {
         "eigenvalues": tuple(float(v) for v in np.linalg.eigvalsh(H0)),
-        "max_stable_lr": local_max_stable_lr(rosen, ROSENBROCK_X0),
-        "limit_at_min": local_max_stable_lr(rosen, rosen.x_min),
-        "limit_at_end": local_max_stable_lr(rosen, x_end),
+        "max_stable_lr": max_stable_lr_at(rosen, ROSENBROCK_X0),
+        "limit_at_min": max_stable_lr_at(rosen, rosen.x_min),
+        "limit_at_end": max_stable_lr_at(rosen, x_end),
         "x_settled": x_settled,
-        "limit_settled": local_max_stable_lr(rosen, (x_settled, x_settled**2)),
+        "limit_settled": max_stable_lr_at(rosen, (x_settled, x_settled**2)),
         "best_lr": None,
         "on_edge": False,
         "factors": None,
@@ -120,10 +121,6 @@ def _rosenbrock_facts(rosen, traj, lr):
         # along the valley floor from the start to the minimum, the local limit spans this range
         "band": (float(_floor_limits().min()), float(_floor_limits().max())),
     }
-
-
-def _steps(n: int) -> str:
-    return "1 step" if n == 1 else f"{n} steps"
 
 
 def _message(s):
@@ -135,7 +132,7 @@ def _message(s):
         if s["diverged_at"] is not None:
             return (f"{head} > 2/λ_max = {limit:.3g}: the steep direction grows ×"
                     f"{abs(s['factors'][-1]):.3g} per step; diverged after "
-                    f"{_steps(s['diverged_at'])} (run stopped)."), "error"
+                    f"{plural(s['diverged_at'], 'step')} (run stopped)."), "error"
         if s["on_edge"]:
             return (f"{head} = 2/λ_max: the steep direction flips sign with factor −1 for ever "
                     f"(the edge of stability); f − f* = {gap:.3g} after {T} steps."), "warn"
@@ -149,13 +146,14 @@ def _message(s):
                 f"shrinks ×{abs(f_slow):.4g}, the steep one ×{abs(f_steep):.4g}{zig}. "
                 f"Best fixed step 2/(λ_min + λ_max) = {s['best_lr']:.3g}.")
         if s["converged_at"] is not None:
-            return f"{text} Converged (f − f* ≤ 1e-10) after {_steps(s['converged_at'])}.", "ok"
+            steps = plural(s["converged_at"], "step")
+            return f"{text} Converged (f − f* ≤ 1e-10) after {steps}.", "ok"
         return f"{text} After {T} steps f − f* = {gap:.3g}.", "warn"
     lo, hi = s["band"]
     head = (f"Rosenbrock, lr = {lr:.3g}: the stable limit 2/λ_max(∇²f) is "
             f"{s['max_stable_lr']:.3g} at the start, {s['limit_at_min']:.3g} at the minimum")
     if s["diverged_at"] is not None:
-        return f"{head}; diverged after {_steps(s['diverged_at'])} (run stopped).", "error"
+        return f"{head}; diverged after {plural(s['diverged_at'], 'step')} (run stopped).", "error"
     x, y = s["xs"][-1]
     dist = float(np.hypot(x - 1.0, y - 1.0))
     if lr > s["limit_at_min"]:
@@ -163,7 +161,8 @@ def _message(s):
                 f"across the valley near x_1 = {s['x_settled']:.2f}, where the local limit on the "
                 f"valley floor is {s['limit_settled']:.3g}; f − f* = {gap:.3g}."), "warn"
     if s["converged_at"] is not None:
-        return f"{head}. Converged (f − f* ≤ 1e-10) after {_steps(s['converged_at'])}.", "ok"
+        steps = plural(s["converged_at"], "step")
+        return f"{head}. Converged (f − f* ≤ 1e-10) after {steps}.", "ok"
     return (f"{head}. Crawling along the curved valley: after {T} steps GD is at "
             f"({x:.2f}, {y:.2f}), still {dist:.3g} from the minimum (1, 1); "
             f"f − f* = {gap:.3g}."), "warn"
@@ -262,8 +261,8 @@ def draw(art, state):
     art["start"].set_data(xs[:1, 0], xs[:1, 1])
     name = "bowl, κ = " + f"{state['kappa']:.3g}" if state["objective"] == "bowl" else "Rosenbrock"
     stopped = state["diverged_at"]
-    kept = (f"diverged after {_steps(stopped)} (run stopped)" if stopped
-            else f"{_steps(len(xs) - 1)} of GD")
+    kept = (f"diverged after {plural(stopped, 'step')} (run stopped)" if stopped
+            else f"{plural(len(xs) - 1, 'step')} of GD")
     art["title_c"].set_text(f"{name}: {kept}")
 
     gaps = np.maximum(state["gaps"], GAP_FLOOR)

@@ -21,8 +21,8 @@ from ..lab.optimizers import (
     SUGGESTED_LR,
     VIEW,
     make_objective,
+    max_stable_lr,
     run_optimizer,
-    stable_lr_limit,
     suggest_lr,
 )
 from ..plots import COLORS, plain_log_axis, plot_contours
@@ -114,7 +114,7 @@ def _verdict(state, traj) -> str:
     if traj.status == "converging":
         trend = (f"the loss fell from {start} to {end}" if gaps[-1] < gaps[0]
                  else f"the loss is {end} (it started at {start}) and falling")
-        limit = stable_lr_limit(state["problem"], state["optimizer"], state["kappa"],
+        limit = max_stable_lr(state["problem"], state["optimizer"], state["kappa"],
                                 state["momentum"])
         # room to grow: twice this lr is still below the slider's end and the stability limit
         larger = ", or a larger learning rate," if 2 * lr <= min(LR_MAX, limit) else ""

@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 
 from ..blit import decade_above, decade_below
 from ..lab.sgd import EXCESS_FLOOR, N_EXAMPLES, SGDRun, _check_problem, default_problem, run_sgd
-from ..plots import COLORS
+from ..plots import COLORS, plain_log_ticks
+from ..text import plural
 from ..validate import check_batch_size
 from ..widgets import Panel, batch_size_slider, int_slider, lr_slider
 
@@ -32,8 +33,8 @@ def compute(batch_size, lr, num_epochs=5, *, problem=None, seed=0):
     _check_problem(problem)
     n = problem.n_examples
     batch_size = check_batch_size(batch_size, n)
-    gd = run_sgd(problem, n, lr, num_epochs, seed=seed)
-    sgd = run_sgd(problem, batch_size, lr, num_epochs, seed=seed)
+    gd = run_sgd(problem, lr, n, num_epochs, seed=seed)
+    sgd = run_sgd(problem, lr, batch_size, num_epochs, seed=seed)
     per_epoch = math.ceil(n / batch_size)
     state = {
         "gd": _curves(gd), "sgd": _curves(sgd), "batch_size": batch_size, "lr": float(lr),
@@ -51,27 +52,26 @@ def _curves(run: SGDRun) -> dict:
     }
 
 
-def _updates(n: int) -> str:
-    return "1 update" if n == 1 else f"{n} updates"
-
 
 def _message(gd: SGDRun, sgd: SGDRun, n, per_epoch, num_epochs):
     """One or two plain sentences on what the run did, and a level for the message colour."""
     b, lr = sgd.batch_size, sgd.lr
-    updates = _updates(per_epoch)
+    updates = plural(per_epoch, "update")
     excess = sgd.excess_loss
     if sgd.status == "diverged":
-        return (f"Diverged after {_updates(sgd.diverged_at)} (epoch {sgd.epochs[-1]:.2f}): with "
+        return (f"Diverged after {plural(sgd.diverged_at, 'update')} "
+                f"(epoch {sgd.epochs[-1]:.2f}): with "
                 f"batch size {b}, learning rate {lr:.3g} is too large; the run was stopped "
                 "there. Lower the learning rate."), "error"
     if sgd.status == "diverging":
         path = (f"grew from {excess[0]:.3g} to {excess[-1]:.3g}" if excess[-1] > excess[0] else
                 f"fell to {excess.min():.3g}, then grew back to {excess[-1]:.3g}")
+        updates_done = plural(sgd.num_updates, "update")
         return (f"Diverging: with batch size {b} the excess loss {path} in "
-                f"{_updates(sgd.num_updates)}; learning rate {lr:.3g} is too large."), "error"
+                f"{updates_done}; learning rate {lr:.3g} is too large."), "error"
     if b == n:
         return (f"Batch size {n} = the full batch: plain gradient descent, {updates} per epoch "
-                f"and no noise. After {_updates(gd.num_updates)} the excess loss is "
+                f"and no noise. After {plural(gd.num_updates, 'update')} the excess loss is "
                 f"{_excess_text(excess[-1])}."), "info"
     epochs = "1 epoch" if num_epochs == 1 else f"{num_epochs} epochs"
     gd_note = {"diverged": "full-batch GD diverged at this learning rate",
@@ -103,11 +103,9 @@ def make_figure():
     fig.subplots_adjust(left=0.115, right=0.98, bottom=0.14, top=0.84, wspace=0.08)
     ax_epochs, ax_updates = fig.subplots(1, 2, sharey=True)
     art = {"ax_epochs": ax_epochs, "ax_updates": ax_updates}
-    plain = ticker.FuncFormatter(lambda v, _: f"{v:g}")  # 1e-05, 0.01, 100: no mathtext (fast)
     for ax, x_key in ((ax_epochs, "epochs"), (ax_updates, "updates")):
         ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(plain)
-        ax.yaxis.set_minor_locator(ticker.NullLocator())
+        plain_log_ticks(ax.yaxis, minor_ticks=False)  # 1e-5, 0.01, 100: no mathtext (fast)
         ax.grid(True, alpha=0.3)
         for key, label in (("gd", "full batch (GD)"), ("sgd", "mini-batch")):
             color = COLORS[key]
@@ -120,8 +118,7 @@ def make_figure():
     ax_epochs.set_ylabel("excess loss f(w) - f(w*)")
     ax_epochs.set_title("Loss per example processed")
     ax_updates.set_xscale("log")
-    ax_updates.xaxis.set_major_formatter(plain)
-    ax_updates.xaxis.set_minor_locator(ticker.NullLocator())
+    plain_log_ticks(ax_updates.xaxis, minor_ticks=False)
     ax_updates.set_xlabel("number of updates t (log scale)")
     ax_updates.set_title("Loss per update step")
     # one legend above both axes, where no curve can hide under it; draw() names the batch size
