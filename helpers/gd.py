@@ -185,9 +185,19 @@ def _iterate(objective, x0, step, num_steps, *, tol, blowup, lr):
                 converged_at = t
     xs, losses = np.array(xs), np.array(losses)
     above_min = losses[-1] - f_min > tol
-    if diverged_at is None and above_min and _at_stationary_point(objective, xs[-1], tol):
-        # Settled where the gradient vanishes but above the global minimum: a local minimum.
+    stationary = diverged_at is None and _at_stationary_point(objective, xs[-1], tol)
+    if stationary and (above_min or not hasattr(objective, "f_min")):
+        # Settled where the gradient vanishes but above the global minimum (or on a loss with no
+        # minimum): a local minimum, unless the loss curves downwards in some direction.
         converged_at = _settled_at(losses, tol)
+        if _lowest_curvature(objective, xs[-1]) < 0:
+            message = (
+                f"Stalled in {plural(converged_at, 'step')} at a saddle point x = "
+                f"{np.array2string(xs[-1], precision=4)} (loss {losses[-1]:.4g}): the gradient "
+                "is zero there, but the loss curves downwards in some direction, so the "
+                "smallest push would send gradient descent on downhill."
+            )
+            return Trajectory(xs, losses, "converged", message, None, converged_at)
         message = (
             f"Converged in {plural(converged_at, 'step')} to a local minimum at x = "
             f"{np.array2string(xs[-1], precision=4)} (loss {losses[-1]:.4g}; the lowest possible "
@@ -235,6 +245,25 @@ def _first_loss(objective, x, x0) -> float:
 def _at_stationary_point(objective, x, tol) -> bool:
     """True when the gradient at x is (numerically) zero: |∇f(x)|² <= tol."""
     return float(np.sum(np.square(objective.grad(x)))) <= tol
+
+
+def _lowest_curvature(objective, x, h: float = 1e-5) -> float:
+    """The smallest eigenvalue of the Hessian at x: ``objective.hessian`` if it has one, else
+    central differences of the gradient (2·d gradient calls)."""
+    x = np.atleast_1d(np.asarray(x, dtype=float))
+    if hasattr(objective, "hessian"):
+        H = np.atleast_2d(objective.hessian(x.reshape(np.shape(objective.x_min))
+                                            if hasattr(objective, "x_min") else x))
+    else:
+        H = np.empty((x.size, x.size))
+        for i in range(x.size):
+            step = np.zeros_like(x)
+            step[i] = h
+            grad = lambda p: np.atleast_1d(objective.grad(p.reshape(np.shape(x)) if x.size > 1
+                                                          else p[0]))
+            H[:, i] = (grad(x + step) - grad(x - step)) / (2 * h)
+        H = (H + H.T) / 2
+    return float(np.linalg.eigvalsh(H)[0])
 
 
 def _settled_at(losses, tol) -> int:

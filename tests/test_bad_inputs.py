@@ -939,12 +939,85 @@ def _momentum_map():
     }
 
 
+def _deep():
+    from helpers.lab import deep as p
+    from helpers.layers import Dropout, Linear, init_std, mlp
+    from helpers.panels import deep as pp
+
+    X, y = np.zeros((20, 6)), np.arange(20) % 10
+    Xv, yv = np.zeros((10, 6)), np.arange(10)
+    small = lambda: mlp([6, 4, 10], seed=0, dtype=np.float64)  # noqa: E731
+    digits = lambda: {"X": X, "y": y}  # noqa: E731
+    bad_digits = {"X": ARRAY_2D + [np.zeros((3, 6))], "y": LABELS}
+    val = {"X_val": ARRAY_2D + [np.zeros((3, 6))], "y_val": LABELS}
+    return {
+        "layers.init_std": entry(init_std, lambda: {"init": "he", "n_in": 4, "n_out": 2}, {
+            "init": [None, "no-such-name", 0.0, -1.0, math.nan, True],
+            "n_in": COUNT, "n_out": COUNT}),
+        "layers.Linear (init)": entry(Linear, lambda: {"n_in": 4, "n_out": 2, "init": "he"}, {
+            "init": [None, "no-such-name", 0.0, math.nan, True]}),
+        "layers.mlp (init, dropout)": entry(mlp, lambda: {"sizes": [4, 3, 2]}, {
+            "init": [None, "no-such-name", 0.0, True], "dropout": FRACTION}),
+        "layers.Dropout": entry(Dropout, lambda: {"p": 0.5}, {
+            "p": FRACTION + [1.5], "rng": SEED + ["seed"]}),
+        "layers.Dropout forward": entry(lambda X: Dropout(0.5).forward(X),
+                                        lambda: {"X": np.ones((3, 4))},
+                                        {"X": [None, "abc", np.array([["a"] * 4])]}),
+        "layers.Dropout backward": entry(
+            lambda dY: (lambda d: (d.forward(np.ones((3, 4))), d.backward(dY)))(Dropout(0.5)),
+            lambda: {"dY": np.ones((3, 4))}, {"dY": [None, "abc", np.ones((2, 4))]}),
+        "lab.deep.init_label": entry(p.init_label, lambda: {"init": "he"},
+                                     {"init": [None, "no-such-name", 0.0, True]}),
+        "lab.deep.deep_mlp": entry(p.deep_mlp, lambda: {"depth": 3, "activation": "relu",
+                                                        "init": "he"}, {
+            "depth": COUNT + [1], "activation": CHOICE, "init": [None, "no-such-name", 0.0],
+            "width": COUNT, "seed": SEED}),
+        "lab.deep.grad_norms": entry(p.grad_norms, lambda: {"model": small(), **digits()}, {
+            "model": [None, 5, Dropout(0.5)], **bad_digits}),
+        "lab.deep.grad_norm_profile": entry(p.grad_norm_profile, lambda: {
+            "depth": 3, "activation": "relu", "init": "he", **digits()}, {
+            "depth": COUNT + [1], "activation": CHOICE, "init": [None, "no-such-name"],
+            **bad_digits, "width": COUNT, "seed": SEED}),
+        "lab.deep.grad_norm_ratio": entry(p.grad_norm_ratio, lambda: {
+            "depth": 3, "activation": "relu", "init": "he", **digits()}, {
+            "depth": COUNT + [1], "activation": CHOICE, "init": [None, "no-such-name"],
+            **bad_digits, "width": COUNT, "seeds": [None, [], ["0"], [-1]]}),
+        "lab.deep.ratio_table": entry(p.ratio_table, lambda: {
+            "depths": [2, 3], "settings": [("relu", "he")], **digits()}, {
+            "depths": [None, [], [1], ["2"]], "settings": [None, [], ["relu"], "relu"],
+            **bad_digits, "seeds": [None, [], [-1]]}),
+        "lab.deep.validation_split": entry(p.validation_split, lambda: {**digits(), "n_val": 10}, {
+            **bad_digits, "n_val": COUNT + [20], "seed": SEED}),
+        "lab.deep.stratified_subset": entry(p.stratified_subset, lambda: {**digits(), "n": 10}, {
+            **bad_digits, "n": COUNT + [20], "seed": SEED}),
+        "lab.deep.train_deep": entry(p.train_deep, lambda: {
+            "depth": 3, "activation": "relu", "init": "he", **digits(), "X_val": Xv,
+            "y_val": yv, "num_epochs": 1, "batch_size": 4}, {
+            "depth": COUNT + [1], "activation": CHOICE, "init": [None, "no-such-name"],
+            **bad_digits, **val, "num_epochs": COUNT, "lr": POSITIVE, "batch_size": COUNT,
+            "width": COUNT, "seed": SEED}),
+        "lab.deep.fit": entry(p.fit, lambda: {"model": small(), **digits(), "X_val": Xv,
+                                             "y_val": yv, "num_epochs": 2, "batch_size": 4}, {
+            "model": [None, 5], **bad_digits, **val, "lr": POSITIVE,
+            "momentum": [None, "0.9", -0.1, 1.0, math.nan], "weight_decay": NONNEG,
+            "num_epochs": COUNT, "batch_size": COUNT, "patience": COUNT[1:], "seed": SEED}),
+        "lab.deep.regularisation_summary": entry(p.regularisation_summary, lambda: {
+            "curves": p.fit(small(), X, y, Xv, yv, num_epochs=1, batch_size=4)}, {
+            "curves": [None, 5, {"val_acc": [1.0]}]}),
+        "panels.deep.compute": entry(pp.compute, dict, {
+            "activation": CHOICE, "depth": COUNT + [1, 21], "init": [None, "no-such-name", 0.0],
+            "seed": SEED}),
+        "lab.deep.over_seeds": entry(p.over_seeds, lambda: {"summaries": [{"gap": 0.1}]}, {
+            "summaries": [None, [], "abc", [1, 2]]}),
+    }
+
+
 def table() -> dict:
     swept = {}
     for part in (_objectives, _gd, _layers, _losses, _optim, _schedules, _gradcheck, _batches,
                  _train, _validate, _plots, _widgets, _gd_1d, _gd_2d, _sgd, _mnist, _optimizers,
                  _escape, _backprop_cost, _saddle, _forward_mode, _backprop_graph, _theory,
-                 _predict, _momentum_map):
+                 _predict, _momentum_map, _deep):
         swept.update(part())
     return swept
 
@@ -1031,6 +1104,17 @@ SKIPPED = {
     "panels.optimizers.make_panel": "arguments swept through compute and the sliders",
     "panels.mnist.make_panel": "arguments swept through TrainingPanel",
     "gd.steps_to_tolerance": "gd_1d's function, re-exported: swept as panels.gd_1d's",
+        "lab.deep.Curves": "a record that fit fills in",
+        "lab.deep.format_ratio_table": "formats the table ratio_table returned",
+        "figures.deep.plot_grad_norms": "draws what grad_norm_profile returned",
+        "figures.deep.plot_ratio_table": "draws the table ratio_table returned",
+        "figures.deep.plot_val_accuracy": "draws what train_deep returned",
+        "figures.deep.plot_train_val": "draws the Curves fit returned",
+        "figures.deep.plot_weight_decay": "draws the Curves fit returned",
+        "panels.deep.make_figure": "takes no argument",
+        "panels.deep.panel_batch": "takes no argument",
+        "panels.deep.draw": "draws the state compute returned",
+        "panels.deep.make_panel": "arguments swept through compute and the sliders",
     "lab.momentum_map.best_point": "reads the dict momentum_map returned",
     "lab.momentum_map.closest_point": "reads the dict momentum_map returned",
     "figures.momentum_map.oscillating": "grid and curvatures from a swept momentum_map call",

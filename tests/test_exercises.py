@@ -495,6 +495,19 @@ BUGGY = {
         "first_component": lambda mv, v0, k: (mv(_power_vector(mv, v0, k))[0]
                                               / _power_vector(mv, v0, k)[0]),
     },
+    "he_std": {
+        "variance": lambda fan_in: 2 / fan_in,
+        "no_two": lambda fan_in: 1 / math.sqrt(fan_in),
+        "sqrt_outside": lambda fan_in: math.sqrt(2) / fan_in,
+    },
+    "dropout_forward_backward": {
+        "no_rescale": lambda X, dY, keep, p: (X * keep, dY * keep),
+        "divide_by_p": lambda X, dY, keep, p: (np.where(keep, X / p, 0.0),
+                                               np.where(keep, dY / p, 0.0)),
+        "times_keep_prob": lambda X, dY, keep, p: (X * keep * (1 - p), dY * keep * (1 - p)),
+        "forward_only": lambda X, dY, keep, p: (X * keep / (1 - p), dY * keep),
+        "inverted_mask": lambda X, dY, keep, p: (X * ~keep / (1 - p), dY * ~keep / (1 - p)),
+    },
 }
 
 
@@ -542,6 +555,8 @@ FORMULAS = {
     "update_ratio": ["W_after - W_before", "norm(W_after - W_before) /", "/ np.linalg.norm(W_b"],
     "dead_fraction": ["axis=0", "np.all(", "== 0, axis"],
     "top_eigenvalue": ["hv / np.linalg.norm(hv)", "v @ matvec(v)", "v · Hv"],
+    "he_std": ["sqrt(2 / fan_in)", "√(2/fan_in)", "2/fan_in", "2 / fan_in"],
+    "dropout_forward_backward": ["/ (1 - p)", "/(1 − p)", "keep / (1", "dY * scale"],
 }
 
 
@@ -665,6 +680,9 @@ ALTERNATIVES = {
     "dead_fraction": lambda out: np.mean([not col.any() for col in out.T]),
     "top_eigenvalue": lambda mv, v0, k: (lambda v: (v @ mv(v)) / (v @ v))(
         _power_vector(mv, v0, k)),
+    "he_std": lambda fan_in: (2.0 / fan_in) ** 0.5,
+    "dropout_forward_backward": lambda X, dY, keep, p: (np.where(keep, X, 0) / (1 - p),
+                                                        np.where(keep, dY, 0) / (1 - p)),
 }
 
 
@@ -736,7 +754,8 @@ def _numbers_in(args) -> set[str]:
                                   ("minibatch_gradient", "sigmoid_backward", "linear_backward",
                                    "confusion_matrix_counts", "sgd_momentum_step",
                                    "adam_step", "escaped_by_step", "softmax_ce_grad",
-                                   "minibatch_sgd", "two_layer_grads", "first_escape_step")])
+                                   "minibatch_sgd", "two_layer_grads", "first_escape_step",
+                                   "dropout_forward_backward")])
 def test_no_hint_contains_the_expected_number(name):
     solution = SOLUTION_FUNCTIONS[name]
     wrong_ones = [lambda *args: float(solution(*args)) * 1.01 + 0.01,
@@ -781,7 +800,7 @@ def test_an_unknown_exercise_name_is_a_clear_error():
 
 
 def test_first_escape_steps_agree_with_the_steps_run_sgd_records():
-    from helpers.panels.escape import make_well, run_sgd
+    from helpers.lab.escape import make_well, run_sgd
 
     well = make_well()
     runs = run_sgd(well, 0.0125, 1, 1000, num_runs=50, record=50, seed=0)

@@ -360,3 +360,11 @@ def test_plain_sgd_reaches_the_least_squares_minimum_and_full_batch_is_gd():
     np.testing.assert_allclose(ws, gd.xs, atol=1e-12)  # B = N: every "batch" is the whole set
     noisy = sgd(problem, W0, 0.01, 1, 5, seed=0)
     assert np.linalg.norm(noisy[-1] - problem.w_min) < 0.05 * np.linalg.norm(W0 - problem.w_min)
+
+
+def test_a_saddle_point_is_named_a_saddle_not_a_minimum():
+    from helpers.objectives import Saddle, SaddleBetweenMinima
+
+    for objective in (Saddle(), SaddleBetweenMinima()):
+        traj = run_gd(objective, [1.0, 0.0], 0.1, 300)  # on the stable line: into the saddle
+        assert "saddle point" in traj.message and "minimum at" not in traj.message

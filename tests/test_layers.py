@@ -259,3 +259,173 @@ def test_a_wrong_dY_shape_is_named_with_the_shape_expected(dY):
     layer.forward(np.ones((4, 3), dtype=np.float32))
     with pytest.raises(ValueError, match=r"dY must have shape \(4, 2\) \(n_examples, n_out\)"):
         layer.backward(dY)
+
+
+# ---- initialisation schemes: init="pytorch" (the default), "glorot", "he", or a std ----
+
+from helpers.layers import Dropout, init_std  # noqa: E402
+
+
+def test_the_default_init_is_unchanged_and_is_pytorchs():
+    default, named = Linear(50, 40, rng=3), Linear(50, 40, rng=3, init="pytorch")
+    assert np.array_equal(default.params["W"], named.params["W"])
+    assert np.array_equal(default.params["b"], named.params["b"])
+    rng = np.random.default_rng(3)  # W, then b, from U(-1/√n_in, 1/√n_in), as before
+    bound = 1 / np.sqrt(50)
+    assert np.array_equal(default.params["W"],
+                          rng.uniform(-bound, bound, (50, 40)).astype(np.float32))
+    assert np.array_equal(mlp([6, 5, 2], seed=4).params["0.W"],
+                          mlp([6, 5, 2], seed=4, init="pytorch").params["0.W"])
+
+
+@pytest.mark.parametrize("init, n_in, n_out, expected", [
+    ("pytorch", 400, 300, 1 / np.sqrt(3 * 400)),
+    ("glorot", 400, 300, np.sqrt(2 / 700)),
+    ("he", 400, 300, np.sqrt(2 / 400)),
+    ("he", 100, 1000, np.sqrt(2 / 100)),
+    (0.01, 400, 300, 0.01),
+    (0.5, 400, 300, 0.5),
+])
+def test_the_measured_std_of_the_weights_matches_the_scheme(init, n_in, n_out, expected):
+    W = Linear(n_in, n_out, rng=0, init=init, dtype=np.float64).params["W"]
+    assert init_std(init, n_in, n_out) == pytest.approx(expected)
+    assert W.std() == pytest.approx(expected, rel=0.02)  # 120,000 draws: about 0.2 % off
+    assert abs(W.mean()) < 0.02 * expected
+
+
+def test_the_schemes_give_different_scales_in_the_right_order():
+    stds = {init: Linear(256, 256, rng=0, init=init).params["W"].std()
+            for init in ("pytorch", "glorot", "he")}
+    assert stds["pytorch"] < stds["glorot"] < stds["he"]  # 1/√768 < 1/√256 < √2/√256
+
+
+def test_named_schemes_start_the_bias_at_zero():
+    for init in ("glorot", "he", 0.1):
+        assert not Linear(5, 4, init=init).params["b"].any()
+    assert Linear(5, 4).params["b"].any()  # PyTorch's default draws the bias too
+
+
+def test_mlp_passes_init_to_every_linear_layer():
+    model = mlp([300, 300, 300, 10], init="he", seed=0, dtype=np.float64)
+    for name in ("0.W", "2.W"):
+        assert model.params[name].std() == pytest.approx(np.sqrt(2 / 300), rel=0.03)
+
+
+@pytest.mark.parametrize("init, error, match", [
+    ("xavier", ValueError, "init must be one of"),
+    (0.0, ValueError, "init must be a positive finite number; got 0.0"),
+    (-1, ValueError, "init must be a positive finite number"),
+    (None, TypeError, r"init must be one of 'pytorch', 'glorot', 'he' or a standard deviation"),
+    (True, TypeError, "init must be one of"),
+])
+def test_a_bad_init_is_named(init, error, match):
+    with pytest.raises(error, match=match):
+        Linear(3, 2, init=init)
+    with pytest.raises(error, match=match):
+        mlp([3, 2], init=init)
+
+
+# ---- Dropout: inverted dropout, train and eval modes ----
+
+def test_dropout_in_eval_mode_is_the_identity_forward_and_backward():
+    layer = Dropout(0.5).eval()
+    X, dY = data((4, 6)), data((4, 6), seed=1)
+    assert np.array_equal(layer.forward(X), X)
+    assert np.array_equal(layer.backward(dY), dY)
+    assert max(check_layer_grads(layer, X).values()) < TOL
+
+
+def test_dropout_gradient_check_in_train_mode_with_a_fixed_mask():
+    layer = Dropout(0.3)
+    layer.fixed_mask = np.random.default_rng(5).random((4, 6)) >= 0.3
+    errors = check_layer_grads(layer, data((4, 6)))
+    assert errors["input"] < TOL
+    Y = layer.forward(data((4, 6)))
+    assert np.array_equal(Y == 0, ~layer.fixed_mask)  # dropped entries, and only those, are 0
+
+
+def test_a_gradient_check_of_dropout_fails_when_the_mask_changes_between_passes():
+    errors = check_layer_grads(Dropout(0.5, rng=0), data((4, 6)))
+    assert errors["input"] > 0.1  # a fresh mask each forward: the loss is not one function
+
+
+def test_dropout_in_a_network_passes_the_gradient_check():
+    model = mlp([5, 8, 8, 3], "tanh", seed=1, dtype=np.float64, dropout=0.4)
+    drops = [layer for layer in model.layers if isinstance(layer, Dropout)]
+    assert len(drops) == 2  # after each hidden activation, none after the output
+    for i, layer in enumerate(drops):
+        layer.fixed_mask = np.random.default_rng(i).random((6, 8)) >= 0.4
+    assert max(check_layer_grads(model, data((6, 5))).values()) < TOL
+
+
+def test_dropout_keeps_the_expected_value_and_drops_about_p():
+    X = np.ones((2000, 50))
+    Y = Dropout(0.25, rng=0).forward(X)
+    assert np.mean(Y == 0) == pytest.approx(0.25, abs=0.01)
+    assert set(np.unique(Y)) == {0.0, 1 / 0.75}
+    assert Y.mean() == pytest.approx(1.0, abs=0.01)
+
+
+def test_dropout_draws_a_fresh_mask_each_forward_in_train_mode():
+    layer = Dropout(0.5, rng=0)
+    X = np.ones((10, 10), dtype=np.float32)
+    first, second = layer.forward(X), layer.forward(X)
+    assert not np.array_equal(first, second)
+    assert first.dtype == np.float32
+
+
+def test_train_and_eval_switch_every_layer_of_a_sequential():
+    model = mlp([4, 6, 2], dropout=0.5)
+    assert model.training and all(layer.training for layer in model.layers)
+    assert model.eval() is model
+    assert not model.training and not any(layer.training for layer in model.layers)
+    X = np.ones((3, 4), dtype=np.float32)
+    assert np.array_equal(model.forward(X), model.forward(X))  # no dropout in eval mode
+    model.train()
+    assert all(layer.training for layer in model.layers)
+
+
+def test_dropout_zero_or_no_dropout_changes_nothing():
+    X = data((3, 4))
+    assert np.array_equal(Dropout(0.0).forward(X), X)
+    plain, with_zero = mlp([4, 5, 2], seed=2), mlp([4, 5, 2], seed=2, dropout=0.0)
+    assert len(plain.layers) == len(with_zero.layers) == 3
+
+
+@pytest.mark.parametrize("p", [1.0, -0.1, 1.5])
+def test_a_dropout_probability_outside_0_to_1_is_named(p):
+    with pytest.raises(ValueError, match=f"p must be a probability of dropping, .*; got {p}"):
+        Dropout(p)
+    with pytest.raises(ValueError, match="dropout must be a probability"):
+        mlp([3, 2, 2], dropout=p)
+
+
+def test_train_mode_must_be_a_bool():
+    with pytest.raises(TypeError, match="mode must be True or False"):
+        Dropout(0.1).train("no")
+
+
+def test_dropout_backward_before_forward_says_so():
+    with pytest.raises(RuntimeError, match=r"Dropout\(p=0.5\): call forward\(X\) before"):
+        Dropout(0.5).backward(np.ones((2, 2)))
+
+
+def test_a_fixed_mask_of_the_wrong_shape_is_named():
+    layer = Dropout(0.5)
+    layer.fixed_mask = np.ones((2, 2), dtype=bool)
+    with pytest.raises(ValueError, match=r"fixed_mask must have the shape of X, \(3, 2\)"):
+        layer.forward(np.ones((3, 2)))
+
+
+def test_dropout_backward_names_a_wrong_dY():
+    layer = Dropout(0.5)
+    layer.forward(np.ones((3, 2)))
+    with pytest.raises(ValueError, match=r"dY must have the shape of the last X, \(3, 2\)"):
+        layer.backward(np.ones((2, 2)))
+    with pytest.raises(TypeError, match="dY must be a numpy array of numbers"):
+        layer.backward(None)
+
+
+def test_init_std_names_a_bad_layer_size():
+    with pytest.raises(ValueError, match="n_in must be"):
+        init_std("he", 0, 3)
