@@ -74,3 +74,22 @@ def test_the_index_introduces_the_three_texts_and_their_ledger():
     assert len(rows) >= 10, "one ledger row per tested claim"
     for row in rows:  # each row links to the section that tests it
         assert re.search(r"\]\(0\d_[a-z0-9_]+\.ipynb#[^)]+\)", row), row
+
+
+def _heading_ids(path: Path) -> set[str]:
+    """JupyterLab's ids of a notebook's headings: the heading text with spaces as '-'."""
+    ids = set()
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if re.match(r"^#{1,6} ", line):
+                    ids.add(line.lstrip("#").strip().replace("`", "").replace(" ", "-"))
+    return ids
+
+
+def test_every_ledger_link_points_at_a_heading_that_exists():
+    index = _notebook_text(ROOT / "notebooks" / "00_index.ipynb")
+    links = re.findall(r"\]\((0\d_[a-z0-9_]+\.ipynb)#(.+?)\) \|", index)  # ") |" ends a cell
+    assert links
+    for target, anchor in links:
+        assert anchor in _heading_ids(ROOT / "notebooks" / target), f"{target}#{anchor}"
