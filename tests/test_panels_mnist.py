@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from helpers import experiment
-from helpers.data import MNIST, load_mnist
+from helpers.data import load_mnist
 from helpers.figures import mnist as mnist_figures
 from helpers.lab import mnist
 from helpers.panels import mnist as mnist_panel
@@ -23,9 +23,11 @@ def sample():
 
 @pytest.fixture(scope="module")
 def small(sample):
-    """600 training and 200 test digits: enough to learn something in a fraction of a second."""
-    return MNIST(sample.X_train[:600], sample.y_train[:600], sample.X_test[:200],
-                 sample.y_test[:200], "sample", "the first 600/200 digits of the sample")
+    """600 training, 150 validation and 200 test digits: enough to learn something in a
+    fraction of a second."""
+    return experiment.SplitMNIST(sample.X_train[:600], sample.y_train[:600], sample.X_test[:200],
+                                 sample.y_test[:200], "sample", "600/150/200 digits of the sample",
+                                 X_val=sample.X_train[600:750], y_val=sample.y_train[600:750])
 
 
 def run_small(small, **settings):
@@ -38,13 +40,13 @@ def run_small(small, **settings):
 def test_default_configuration_reaches_92_percent_on_the_sample(sample):
     result = experiment.run_experiment(sample)
     assert result["status"] == "ok"
-    assert result["test_acc"] >= 0.92
-    assert result["num_steps"] == 250 * mnist_panel.DEFAULTS["num_epochs"]
+    assert result["val_acc"] >= 0.92
+    assert result["num_steps"] == 200 * mnist_panel.DEFAULTS["num_epochs"]
 
 
 def test_the_same_seed_gives_the_same_run(small):
     first, second = run_small(small), run_small(small)
-    assert first["test_acc"] == second["test_acc"]
+    assert first["val_acc"] == second["val_acc"]
     assert first["history"].step_loss == second["history"].step_loss
 
 
@@ -56,16 +58,16 @@ def test_the_result_holds_the_settings_and_the_numbers(small):
     result = run_small(small, lr=0.05, batch_size=32, optimizer="momentum")
     assert (result["lr"], result["batch_size"], result["optimizer"]) == (0.05, 32, "momentum")
     assert result["num_steps"] == 2 * 19  # ceil(600 / 32) = 19 updates per epoch
-    assert 0 < result["train_loss"] < 2.3 and 0.1 < result["test_acc"] <= 1
+    assert 0 < result["train_loss"] < 2.3 and 0.1 < result["val_acc"] <= 1
     assert result["seconds"] > 0
-    assert result["message"].startswith("Test accuracy")
+    assert result["message"].startswith("Validation accuracy")
 
 
 @pytest.mark.parametrize("optimizer", mnist_panel.OPTIMIZERS)
 def test_every_optimizer_trains(small, optimizer):
     lr = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01}.get(optimizer, 0.001)
     result = run_small(small, optimizer=optimizer, lr=lr)
-    assert result["status"] == "ok" and result["test_acc"] > 0.5
+    assert result["status"] == "ok" and result["val_acc"] > 0.5
 
 
 @pytest.mark.parametrize("lr", [3.0, 10.0])
@@ -160,7 +162,7 @@ def test_runs_table_has_a_header_and_one_row_per_run(small):
     table = mnist_panel.runs_table_html(runs)
     assert table.count("<tr") == 3
     for column in ("lr", "batch size", "epochs", "hidden", "optimizer", "final train loss",
-                   "test accuracy", "time (s)"):
+                   "validation accuracy", "time (s)"):
         assert f">{column}<" in table
     assert mnist_panel.runs_table_html([]) == ""
 
@@ -198,7 +200,7 @@ def test_pressing_train_adds_a_row_and_fills_the_progress_bar(panel):
     assert panel.state is not None and len(panel.runs) == 1
     assert panel.table.value.count("<tr") == 2
     assert panel.progress.value == panel.progress.max == panel.state["num_steps"]
-    assert panel.message_text.startswith("Run 1: Test accuracy")
+    assert panel.message_text.startswith("Run 1: Validation accuracy")
     assert not panel.train_button.disabled
 
 
@@ -213,7 +215,7 @@ def test_runs_with_the_same_settings_and_seed_agree(panel):
     panel.train_button.click()
     panel.train_button.click()
     first, second = panel.runs
-    assert first["test_acc"] == second["test_acc"]
+    assert first["val_acc"] == second["val_acc"]
     assert panel.table.value.count("<tr") == 3
 
 
@@ -272,11 +274,11 @@ def test_a_learning_rate_too_small_to_learn_says_so(small):
 
 def test_a_rising_loss_at_the_largest_lr_is_not_blamed_on_a_small_lr(sample):
     # the reviewer's case: lr 10, one full-batch update, the loss rose from 2.32 to 2.57
-    result = experiment.run_experiment(sample, lr=10.0, batch_size=4000, num_epochs=1, hidden=16)
+    result = experiment.run_experiment(sample, lr=10.0, batch_size=3200, num_epochs=1, hidden=16)
     assert result["status"] == "ok" and result["level"] == "warn"
     message = result["message"]
     assert "went up" in message and "too large" in message and "too small" not in message
-    assert "1 update of batch size 4000" in message and "1 update is too few" in message
+    assert "1 update of batch size 3200" in message and "1 update is too few" in message
 
 
 def test_too_few_updates_say_so_not_that_the_lr_is_too_small(small):
@@ -295,7 +297,7 @@ def test_too_few_updates_say_so_not_that_the_lr_is_too_small(small):
      (5.0, 2.25, 200, "10× smaller", "too small")],  # the loss fell, but lr is large
 )
 def test_why_a_run_ended_at_chance(lr, train_loss, num_steps, says, never):
-    run = {"lr": lr, "test_acc": 0.1, "num_epochs": 1, "batch_size": 16, "optimizer": "sgd",
+    run = {"lr": lr, "val_acc": 0.1, "num_epochs": 1, "batch_size": 16, "optimizer": "sgd",
            "train_loss": train_loss, "num_steps": num_steps}
     verdict = experiment._verdict(History(step_loss=[2.3] * num_steps), run)
     assert verdict["status"] == "ok" and verdict["level"] == "warn"
@@ -322,7 +324,7 @@ def test_counts_are_pluralised():
 def test_one_spike_is_a_blow_up_only_when_it_averages_64_examples(batch_size, status):
     losses = [2.3] * 200
     losses[100] = 30.0  # one bad minibatch: a single example with B = 1, 64 examples with B = 64
-    run = {"lr": 0.1, "test_acc": 0.9, "num_epochs": 1, "batch_size": batch_size,
+    run = {"lr": 0.1, "val_acc": 0.9, "num_epochs": 1, "batch_size": batch_size,
            "optimizer": "sgd", "train_loss": 0.3, "num_steps": 200}
     assert experiment._verdict(History(step_loss=losses), run)["status"] == status
 
@@ -337,7 +339,7 @@ def test_compare_sampling_reports_the_unseen_fraction(small):
     rows = mnist.compare_sampling(small, num_epochs=2, hidden=16, batch_size=32)
     assert rows["shuffle"]["never_seen"] == 0
     assert 0.3 < rows["replacement"]["never_seen"] < 0.43  # about 1/e of the digits
-    assert all(0 < row["test_acc"] <= 1 for row in rows.values())
+    assert all(0 < row["val_acc"] <= 1 for row in rows.values())
 
 
 def test_subset_keeps_the_test_set(small):
@@ -354,7 +356,7 @@ def test_a_run_that_train_stopped_for_blowing_up_is_reported_as_blown_up():
     # train() judged the blow-up (mean of the last window); the panel must not call it "ok"
     history = History(step_loss=[2.3] * 8, examples_seen=list(range(16, 144, 16)),
                       status="blew_up", message="Training stopped at step 9 ...")
-    run = {"lr": 5.0, "test_acc": 0.1, "num_epochs": 1, "batch_size": 16,
+    run = {"lr": 5.0, "val_acc": 0.1, "num_epochs": 1, "batch_size": 16,
            "optimizer": "sgd", "train_loss": 2.3, "num_steps": 8}
     verdict = experiment._verdict(history, run)
     assert verdict["status"] == "blew_up" and "blew up" in verdict["message"]

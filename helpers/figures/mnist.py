@@ -20,7 +20,7 @@ from ..validate import (
 RUN_COLORS = [c for c in PALETTE[1:] if c != "#F0E442"] + [PALETTE[0], "#F0E442"]
 
 
-RUN_KEYS = ("lr", "batch_size", "num_epochs", "hidden", "optimizer", "train_loss", "test_acc",
+RUN_KEYS = ("lr", "batch_size", "num_epochs", "hidden", "optimizer", "train_loss", "val_acc",
             "seconds", "status")
 
 
@@ -80,7 +80,7 @@ def show_weight_images(W, ax=None, *, num=32, ncols=8):
 
 
 def plot_runs(fig, runs, n_train: int, *, current=None) -> None:
-    """Redraw ``fig`` (two axes): smoothed training loss and test accuracy against epochs.
+    """Redraw ``fig`` (two axes): smoothed training loss and validation accuracy against epochs.
 
     runs: finished run dicts (from ``run_experiment``); current: the running run's
     (label, history), drawn in its own colour with a thicker line.
@@ -106,8 +106,8 @@ def plot_runs(fig, runs, n_train: int, *, current=None) -> None:
     ax_loss.set_ylabel("training loss (log scale)")
     ax_loss.set_title("loss, averaged over a tenth of an epoch")
     ax_acc.set_xlabel("epoch")
-    ax_acc.set_ylabel("test accuracy (%)")
-    ax_acc.set_title("accuracy on the test digits")
+    ax_acc.set_ylabel("validation accuracy (%)")
+    ax_acc.set_title("accuracy on the validation digits")
     accs = [a for _, h in entries for a in h.test_acc if math.isfinite(a)]
     low = 10 * math.floor(min(accs) * 10 - 0.5) if accs else 0  # zoom in, in steps of 10%
     ax_acc.set_ylim(max(low, 0), 100)

@@ -7,12 +7,15 @@ trained by ``helpers.train.train``. What lives here:
 - ``batch_size_sweep``      batch sizes 1 … N measured: updates and seconds per epoch, accuracy
                             after a fixed number of epochs and after a fixed wall-clock budget
 - ``confusion_matrix``, ``most_confident_mistakes``: what the trained network gets wrong
+- ``choice_optimism``     why choices are made on validation digits: how much a choice made
+                            on test digits flatters itself, measured on digits it never saw
 
 The figures are in ``helpers.figures.mnist``; the Train panel (sliders, a Train button, a live
 figure and a table of runs) is ``helpers.panels.mnist``.
 
 The default settings (``DEFAULTS``) are the notebook's default configuration: on the offline
-sample (4,000 training digits) they reach about 93% test accuracy in about a second.
+sample (3,200 training digits once 800 are kept for validation) they reach about 93% validation
+accuracy in about a second.
 """
 
 from __future__ import annotations
@@ -23,7 +26,17 @@ import time
 import numpy as np
 
 from ..data import MNIST
-from ..experiment import DEFAULTS, N_CLASSES, _check_mnist, build_model, one_blas_thread
+from ..experiment import (
+    DEFAULTS,
+    N_CLASSES,
+    SplitMNIST,
+    _check_mnist,
+    build_model,
+    has_validation,
+    one_blas_thread,
+    run_experiment,
+    split_validation,
+)
 from ..layers import Layer
 from ..losses import SoftmaxCrossEntropy, softmax
 from ..optim import OPTIMIZERS, make_optimizer
@@ -44,9 +57,15 @@ HIDDEN_OPTIONS = (16, 32, 64, 128, 256, 512)
 
 
 def subset(data, n_train: int):
-    """The same data with only the first ``n_train`` training digits (the test set unchanged)."""
+    """The same data with only the first ``n_train`` training digits (validation and test sets
+    unchanged)."""
     _check_mnist(data)
     n_train = check_int("n_train", n_train, low=1, high=len(data.X_train))
+    if has_validation(data):
+        return SplitMNIST(data.X_train[:n_train], data.y_train[:n_train], data.X_test,
+                          data.y_test, data.source,
+                          f"{data.description}; first {n_train:,} training digits",
+                          X_val=data.X_val, y_val=data.y_val)
     return MNIST(data.X_train[:n_train], data.y_train[:n_train], data.X_test, data.y_test,
                  data.source, f"{data.description}; first {n_train:,} training digits")
 
@@ -58,10 +77,12 @@ def compare_sampling(data, *, lr=DEFAULTS["lr"], batch_size=DEFAULTS["batch_size
     "shuffle": each epoch visits every training digit once (``helpers.train.train``);
     "replacement": each epoch trains on N digits drawn at random with replacement, so some come
     twice and others not at all. Same network, seed, lr, batch size and number of updates.
+    data: split with ``split_validation`` if it has no validation set.
     Returns {"shuffle": row, "replacement": row}, each row a dict with ``train_loss``,
-    ``train_acc``, ``test_acc`` and ``never_seen`` (mean fraction of the digits an epoch missed).
+    ``train_acc``, ``val_acc`` and ``never_seen`` (mean fraction of the digits an epoch missed).
     """
     _check_mnist(data)
+    data = split_validation(data)
     lr = check_lr(lr)
     num_epochs = check_int("num_epochs", num_epochs, low=1)
     n = len(data.X_train)
@@ -89,8 +110,8 @@ def _train_sampled(data, sampling, n, *, lr, batch_size, num_epochs, hidden, see
         train(model, SoftmaxCrossEntropy(), opt, data.X_train[idx], data.y_train[idx],
               batch_size=batch_size, num_epochs=1, seed=rng, progress=False)
     train_loss, train_acc = evaluate(model, data.X_train, data.y_train)
-    _, test_acc = evaluate(model, data.X_test, data.y_test)
-    return {"train_loss": train_loss, "train_acc": train_acc, "test_acc": test_acc,
+    _, val_acc = evaluate(model, data.X_val, data.y_val)
+    return {"train_loss": train_loss, "train_acc": train_acc, "val_acc": val_acc,
             "never_seen": float(np.mean(missed))}
 
 
@@ -99,18 +120,21 @@ def batch_size_sweep(data, batch_sizes, *, n_train: int | None = None, lr: float
                      optimizer: str = "sgd", seed: int = 0) -> list[dict]:
     """Train once per batch size and measure what a batch size buys.
 
-    data: an ``MNIST``; only its first ``n_train`` training digits are used (all if None), so
-    that an epoch of batch size 1 stays short. batch_sizes: each from 1 to n_train.
+    data: an ``MNIST`` (split with ``split_validation`` if it has no validation set); only its
+    first ``n_train`` training digits are used (all if None), so that an epoch of batch size 1
+    stays short. Accuracies are measured on the validation digits.
+    batch_sizes: each from 1 to n_train.
     Each run trains a fresh network (same seed, same lr) until it has done ``num_epochs``
     epochs AND spent ``budget_seconds`` of wall-clock time, and records:
     ``updates_per_epoch`` = ceil(n_train / batch_size); ``seconds_per_update`` (mean training
-    time of an update, test evaluations left out) and ``seconds_per_epoch`` (that × updates);
-    ``acc_epochs``: test accuracy after ``num_epochs`` epochs (deterministic);
-    ``acc_budget``, ``steps_in_budget``: test accuracy and updates done when the budget ran out
-    (these depend on the machine and on how busy it is).
+    time of an update, validation evaluations left out) and ``seconds_per_epoch`` (that × updates);
+    ``acc_epochs``: validation accuracy after ``num_epochs`` epochs (deterministic);
+    ``acc_budget``, ``steps_in_budget``: validation accuracy and updates done when the budget
+    ran out (these depend on the machine and on how busy it is).
     Returns one dict per batch size, in the order given.
     """
     _check_mnist(data)
+    data = split_validation(data)
     lr = check_lr(lr)
     optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
     budget_seconds = check_positive_number("budget_seconds", budget_seconds)
@@ -135,7 +159,7 @@ def _measure_batch_size(data, X_train, y_train, batch_size, *, lr, hidden, num_e
                         budget_seconds, optimizer, seed) -> dict:
     """One run of ``batch_size_sweep``: train until both marks are passed, measure at each.
 
-    The clock counts training only: the test evaluations (after each epoch and at the budget)
+    The clock counts training only: the validation evaluations (after each epoch and at the budget)
     are timed and left out, so that a full-batch update is not charged for them.
     """
     model = build_model(hidden, seed)
@@ -155,13 +179,13 @@ def _measure_batch_size(data, X_train, y_train, batch_size, *, lr, hidden, num_e
             found["training_seconds"], found["steps"] = training, history.num_steps
             if "acc_budget" not in found and training >= budget_seconds:
                 found["steps_in_budget"] = history.num_steps
-                found["acc_budget"] = evaluate(model, data.X_test, data.y_test)[1]
+                found["acc_budget"] = evaluate(model, data.X_val, data.y_val)[1]
                 clock["evaluating"] += time.perf_counter() - now
         return not ("acc_budget" in found and len(history.test_acc) >= num_epochs)
 
     epochs_cap = num_epochs + 10_000  # the callback stops the run well before this
     history = train(model, SoftmaxCrossEntropy(), opt, X_train, y_train, batch_size=batch_size,
-                    num_epochs=epochs_cap, seed=seed, X_test=data.X_test, y_test=data.y_test,
+                    num_epochs=epochs_cap, seed=seed, X_test=data.X_val, y_test=data.y_val,
                     callbacks=(watch,), progress=False, log_every=1)
     if history.status != "ok":
         raise ValueError(f"lr={lr!r} is too large for batch size {batch_size}: {history.message}")
@@ -223,3 +247,54 @@ def _check_model(model) -> None:
         raise TypeError(f"model must be a network such as build_model(128); got "
                         f"{type(model).__name__}")
 
+
+
+OPTIMISM_LRS = (0.1, 0.2, 0.3)
+
+
+OPTIMISM_SEEDS = (0, 1, 2, 3)
+
+
+def choice_optimism(data, lrs=OPTIMISM_LRS, seeds=OPTIMISM_SEEDS, *, hidden: int = 64,
+                      batch_size: int = 32, num_epochs: int = 2, n_splits: int = 200) -> dict:
+    """How much choosing on the test digits flatters the choice, measured on fresh digits.
+
+    Trains one network per learning rate in ``lrs`` and random seed in ``seeds``: k settings,
+    all about equally good, as in a search over a grid. Then, for each of
+    ``n_splits`` random halvings of the test digits into A and B (split seeds 0, 1, ...), picks
+    the setting with the best accuracy on A, as if A were the test set used for choosing, and
+    scores that same network on B, digits nothing was chosen on. The gap acc_A − acc_B of the
+    chosen network is the optimism of a test-set choice: positive on average, although A and B
+    are halves of the same digits.
+    Returns a dict: ``settings`` (k (lr, seed) pairs), ``val_acc`` (k,), ``gaps`` (n_splits,)
+    in accuracy fractions,
+    ``median_gap``, ``share_positive`` (fraction of halvings with a positive gap), ``chosen``
+    (k,) how often each setting was picked.
+    """
+    _check_mnist(data)
+    data = split_validation(data)
+    if isinstance(lrs, (str, bytes)) or not np.iterable(lrs) or len(lrs) < 2:
+        raise TypeError(f"lrs must be a list of at least 2 learning rates; got {lrs!r}")
+    lrs = [check_lr(lr) for lr in lrs]
+    seeds = check_ints("seeds", seeds, low=0)
+    n_splits = check_int("n_splits", n_splits, low=1)
+    settings = [(lr, seed) for lr in lrs for seed in seeds]
+    correct, val_acc = [], []
+    for lr, seed in settings:
+        run = run_experiment(data, lr=lr, hidden=hidden, batch_size=batch_size,
+                             num_epochs=num_epochs, seed=seed)
+        correct.append(predict(run["model"], data.X_test) == data.y_test)
+        val_acc.append(run["val_acc"])
+    correct = np.array(correct, dtype=float)  # (k, n_test): 1 where a network is right
+    n_test = correct.shape[1]
+    gaps, chosen = np.empty(n_splits), np.zeros(len(settings), dtype=int)
+    for split in range(n_splits):
+        order = np.random.default_rng(split).permutation(n_test)
+        half_a, half_b = order[: n_test // 2], order[n_test // 2:]
+        acc_a, acc_b = correct[:, half_a].mean(axis=1), correct[:, half_b].mean(axis=1)
+        best = int(np.argmax(acc_a))  # the choice made on the test digits of half A
+        gaps[split] = acc_a[best] - acc_b[best]
+        chosen[best] += 1
+    return {"settings": settings, "val_acc": np.array(val_acc), "gaps": gaps,
+            "median_gap": float(np.median(gaps)), "share_positive": float(np.mean(gaps > 0)),
+            "chosen": chosen}

@@ -120,11 +120,11 @@ def suggest_lr(problem="bowl", optimizer="momentum", kappa=10.0, momentum=0.9) -
         return bowl.best_lr()
     if optimizer == "momentum":
         return min(optimal_momentum_lr(bowl.lam_min, bowl.lam_max),
-                   0.9 * stable_lr_limit("bowl", "momentum", kappa, momentum))
+                   0.9 * max_stable_lr("bowl", "momentum", kappa, momentum))
     return 1.0 / bowl.lam_max
 
 
-def stable_lr_limit(problem="bowl", optimizer="gd", kappa=10.0, momentum=0.9) -> float:
+def max_stable_lr(problem="bowl", optimizer="gd", kappa=10.0, momentum=0.9) -> float:
     """The lr above which (heavy-ball or Nesterov) GD blows up on a quadratic of curvature λ_max.
 
     λ_max = κ on the bowl, and Rosenbrock's largest curvature at its start point (about 2,100).
@@ -140,9 +140,7 @@ def stable_lr_limit(problem="bowl", optimizer="gd", kappa=10.0, momentum=0.9) ->
     if problem == "bowl":
         lam_max = float(kappa)
     else:  # the Hessian of 100 (y − x²)² + (1 − x)² at the start point
-        x, y = X0["rosenbrock"]
-        hessian = np.array([[1200 * x**2 - 400 * y + 2, -400 * x], [-400 * x, 200.0]])
-        lam_max = float(np.linalg.eigvalsh(hessian)[-1])
+        lam_max = float(np.linalg.eigvalsh(Rosenbrock().hessian(X0["rosenbrock"]))[-1])
     if optimizer == "gd":
         return 2 / lam_max
     if optimizer == "momentum":
@@ -270,14 +268,17 @@ def compare_on_mnist(data, settings, *, hidden: int = 64, batch_size: int = 32,
 
     settings: list of dicts with "optimizer", "lr" and optional "schedule" (a name in
     SCHEDULES) and hyperparameters (e.g. "momentum": 0.9).
-    Returns the ``run_experiment`` results, in the same order, each with "schedule" added.
+    data: an ``MNIST``; without a validation set it is split first (``split_validation``).
+    Returns the ``run_experiment`` results, in the same order, each with "schedule" added:
+    compare them by ``val_acc`` (validation accuracy); the test digits are kept for the end.
     """
-    from ..experiment import run_experiment  # the experiment of notebook 05, reused
+    from ..experiment import run_experiment, split_validation  # notebook 05's, reused
 
     if isinstance(settings, (str, bytes)) or not np.iterable(settings) or not all(
             isinstance(setting, dict) for setting in settings):
         raise TypeError(f"settings must be a list of dicts such as [{{'optimizer': 'sgd', "
                         f"'lr': 0.1}}]; got {settings!r}")
+    data = split_validation(data)  # once, not once per setting
     results = []
     for i, setting in enumerate(settings):
         setting = dict(setting)
@@ -295,3 +296,108 @@ def compare_on_mnist(data, settings, *, hidden: int = 64, batch_size: int = 32,
         results.append(result)
     return results
 
+
+
+# ---- AdaGrad's step and AdamW's decay (notebook 06) ------------------------------------------
+
+ACCUMULATORS = {"adagrad": "sum", "rmsprop": "square_avg"}  # the optimizer state dividing g
+
+
+def effective_steps_on_bowl(kappa: float = 25.0, settings=(("adagrad", 0.5), ("rmsprop", 0.02)),
+                            *, num_steps: int = 1000, noise: float = 1.0,
+                            start=(1.0, 1.0), seed: int = 0) -> dict:
+    """Each optimizer's effective per-coordinate step on the κ bowl with noisy gradients.
+
+    The gradient of ½ xᵀAx (eigenvalues 1 and ``kappa``) gets Gaussian noise of standard
+    deviation ``noise`` added, as mini-batches do, so that it never goes away. settings: (name,
+    lr) pairs, name "adagrad" (divides g by √(sum of ALL past g²)) or "rmsprop" (by √(moving
+    average of g²)). After every update the effective step lr/(√accumulator + eps) of each
+    coordinate is recorded. Returns {name: {"lr", "step" (T,) 1 … T, "effective_step" (T, 2),
+    "distance" (T,) |x_t| to the minimum}}, the same noise for every optimizer.
+    """
+    from ..experiment import make_named_optimizer
+
+    kappa = _check_kappa(kappa)
+    num_steps = check_int("num_steps", num_steps, low=1)
+    noise = check_positive_number("noise", noise, allow_zero=True)
+    start = check_numbers("start", start)
+    if start.shape != (2,):
+        raise ValueError(f"start must be a point (x, y) of 2 numbers; got {start.tolist()}")
+    bowl = make_objective("bowl", kappa)
+    noises = np.random.default_rng(seed).normal(0.0, noise, size=(num_steps, 2))
+    out = {}
+    for name, lr in settings:
+        check_choice("settings[i][0]", name, tuple(ACCUMULATORS))
+        x, g = np.array(start, dtype=float), np.zeros(2)
+        opt = make_named_optimizer(name, [(x, g)], lr=check_lr(lr))
+        steps, distance = np.empty((num_steps, 2)), np.empty(num_steps)
+        for t in range(num_steps):
+            g[:] = bowl.grad(x) + noises[t]
+            opt.step()
+            steps[t] = opt.lr / (np.sqrt(opt.state[0][ACCUMULATORS[name]]) + opt.eps)
+            distance[t] = np.linalg.norm(x)
+        out[name] = {"lr": opt.lr, "step": np.arange(1, num_steps + 1), "effective_step": steps,
+                     "distance": distance}
+    return out
+
+
+def decay_toy(lr: float = 0.01, weight_decay: float = 0.1, num_steps: int = 1000,
+              grad_size: float = 100.0) -> dict:
+    """Two weights, both starting at 1: a busy one and an idle one, under Adam + L2 and AdamW.
+
+    The busy weight's loss gradient alternates ±grad_size (large, averaging 0); the idle weight
+    gets no loss gradient at all. With L2 in Adam the decay λ·w is added to the gradient and
+    then divided by √v: the busy weight's large v hides it, the idle weight's tiny v blows it
+    up to a full step of size lr. AdamW shrinks both by the same factor 1 − lr·λ per step.
+    Returns {"adam_l2": (num_steps + 1, 2), "adamw": (num_steps + 1, 2)}: columns busy, idle.
+    """
+    from ..optim import Adam, AdamW
+
+    lr = check_lr(lr)
+    weight_decay = check_positive_number("weight_decay", weight_decay)
+    num_steps = check_int("num_steps", num_steps, low=1)
+    grad_size = check_positive_number("grad_size", grad_size)
+    paths = {}
+    for name, cls in (("adam_l2", Adam), ("adamw", AdamW)):
+        w, g = np.ones(2), np.zeros(2)
+        opt = cls([(w, g)], lr=lr, weight_decay=weight_decay)
+        path = [w.copy()]
+        for t in range(num_steps):
+            g[:] = (grad_size * (-1) ** t, 0.0)  # busy: ±grad_size; idle: nothing
+            opt.step()
+            path.append(w.copy())
+        paths[name] = np.array(path)
+    return paths
+
+
+def weight_decay_on_mnist(data, settings, seeds=(0, 1, 2), *, hidden: int = 64,
+                          batch_size: int = 32, num_epochs: int = 3) -> list[dict]:
+    """Adam with L2 against AdamW on MNIST: validation accuracy and what became of the weights.
+
+    settings: dicts with "label", "optimizer" ("adam" or "adamw"), "lr", "weight_decay".
+    The first layer's weights are split in two, like the two weights of ``decay_toy``: "idle"
+    ones, from pixels that are blank (0) in every training digit, which never get a loss
+    gradient, and "busy" ones, from all other pixels. Returns one dict per setting: "label",
+    "val_acc" (len(seeds),), "idle_norm" and "busy_norm" (len(seeds),): the norm of those
+    weights after training divided by their norm at the start.
+    """
+    from ..experiment import build_model, run_experiment, split_validation
+
+    data = split_validation(data)
+    idle = np.all(data.X_train == 0, axis=0)  # (784,): pixels blank in every training digit
+    rows = []
+    for setting in settings:
+        setting = dict(setting)
+        label = setting.pop("label")
+        row = {"label": label, "val_acc": [], "idle_norm": [], "busy_norm": []}
+        for seed in seeds:
+            run = run_experiment(data, hidden=hidden, batch_size=batch_size,
+                                 num_epochs=num_epochs, seed=seed, **setting)
+            w0 = build_model(hidden, seed).parameters()[0][0]  # (784, hidden) at the start
+            w = run["model"].parameters()[0][0]
+            row["val_acc"].append(run["val_acc"])
+            row["idle_norm"].append(float(np.linalg.norm(w[idle]) / np.linalg.norm(w0[idle])))
+            row["busy_norm"].append(float(np.linalg.norm(w[~idle]) / np.linalg.norm(w0[~idle])))
+        rows.append({key: value if key == "label" else np.array(value)
+                     for key, value in row.items()})
+    return rows

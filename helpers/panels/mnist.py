@@ -16,7 +16,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..experiment import DEFAULTS, _check_mnist, run_experiment
+from ..experiment import DEFAULTS, _check_mnist, run_experiment, split_validation
 from ..figures.mnist import _check_run, plot_runs, run_label
 from ..lab.mnist import HIDDEN_OPTIONS
 from ..optim import OPTIMIZERS
@@ -34,23 +34,23 @@ from ..widgets import (
 )
 
 TABLE_COLUMNS = ("run", "lr", "batch size", "epochs", "hidden", "optimizer",
-                 "final train loss", "test accuracy", "time (s)")
+                 "final train loss", "validation accuracy", "time (s)")
 
 
 def runs_table_html(runs) -> str:
-    """An HTML <table> with one row per run (the best test accuracy in bold); '' if no runs."""
+    """An HTML <table>, one row per run (the best validation accuracy in bold); '' if no runs."""
     if isinstance(runs, (str, bytes)) or not np.iterable(runs):
         raise TypeError(f"runs must be a list of run_experiment() results; got {runs!r}")
     for i, run in enumerate(runs):
         _check_run(run, f"runs[{i}]")
     if not runs:
         return ""
-    best = max(range(len(runs)), key=lambda i: runs[i]["test_acc"])
+    best = max(range(len(runs)), key=lambda i: runs[i]["val_acc"])
     head = "".join(f"<th style='padding:2px 8px'>{c}</th>" for c in TABLE_COLUMNS)
     rows = []
     for i, r in enumerate(runs):
         cells = (i + 1, f"{r['lr']:.3g}", r["batch_size"], r["num_epochs"], r["hidden"],
-                 r["optimizer"], f"{r['train_loss']:.3f}", f"{r['test_acc']:.1%}",
+                 r["optimizer"], f"{r['train_loss']:.3f}", f"{r['val_acc']:.1%}",
                  f"{r['seconds']:.1f}")
         style = "font-weight:bold;" if i == best else ""
         if r["status"] != "ok":
@@ -67,7 +67,8 @@ class TrainingPanel(Panel):
     """Sliders, a Train button, a progress bar, a live figure and a table of runs.
 
     The panel contract of ``helpers.widgets.Panel``, with training as ``compute``: it runs when
-    Train is pressed, not when a slider moves. data: an ``MNIST``. Each press of Train runs
+    Train is pressed, not when a slider moves. data: an ``MNIST`` (split with
+    ``split_validation`` if it has no validation set). Each press of Train runs
     ``run_experiment`` with the sliders' values and the same ``seed``, draws the loss and
     accuracy while it trains, then adds a row to the table. Headless use:
     ``panel.train_button.click()`` trains synchronously; ``panel.runs`` holds the finished runs,
@@ -77,6 +78,7 @@ class TrainingPanel(Panel):
     def __init__(self, data, *, seed: int = 0, redraw_seconds: float = 0.25, **defaults):
         settings = {**DEFAULTS, **defaults}
         _check_mnist(data)
+        data = split_validation(data)  # runs are compared on validation digits, never on test
         self.data = data
         self.seed = check_seed(seed)
         self.redraw_seconds = check_positive_number("redraw_seconds", redraw_seconds,
@@ -168,7 +170,7 @@ class TrainingPanel(Panel):
 
 
 def make_figure():
-    """The runs figure: training loss (left) and test accuracy (right) against epochs."""
+    """The runs figure: training loss (left) and validation accuracy (right) against epochs."""
     fig = Figure(figsize=(9.0, 3.6))
     fig.subplots(1, 2)
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.28)
