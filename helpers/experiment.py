@@ -114,12 +114,13 @@ def split_validation(data, n_val: int | None = None, seed: int = 0) -> SplitMNIS
     as they are.
     """
     _check_mnist(data)
+    seed = check_seed(seed)
+    if n_val is not None:
+        n_val = check_int("n_val", n_val, low=1, high=len(data.y_train) - 1)
     if has_validation(data):
         return data
-    seed = check_seed(seed)
     if n_val is None:
         n_val = min(N_VAL, max(1, len(data.y_train) // 5))
-    n_val = check_int("n_val", n_val, low=1, high=len(data.y_train) - 1)
     train_idx, val_idx = stratified_split(data.y_train, n_val, seed)
     return SplitMNIST(data.X_train[train_idx], data.y_train[train_idx], data.X_test, data.y_test,
                       data.source, f"{data.description}; {len(val_idx):,} of the training digits "
@@ -146,7 +147,7 @@ def final_exam(model, data) -> float:
 
 def make_named_optimizer(name: str, params, lr: float, **hyper):
     """``helpers.optim.make_optimizer`` for its names, and "adagrad" or "adamw" built directly."""
-    name = check_choice("optimizer", name, ALL_OPTIMIZERS)
+    name = check_choice("name", name, ALL_OPTIMIZERS)
     if name in OPTIMIZERS:
         return make_optimizer(name, params, lr=lr, **hyper)
     return EXTRA_OPTIMIZERS[name](params, lr, **hyper)

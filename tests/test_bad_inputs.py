@@ -85,10 +85,19 @@ def mnist_data():
     """A few hundred digits of the offline sample: enough for every MNIST entry point."""
     if not _MNIST:
         from helpers.data import load_mnist
+        from helpers.experiment import split_validation
         from helpers.lab.mnist import subset
 
-        _MNIST["data"] = subset(load_mnist("sample", verbose=False), 200)
+        _MNIST["data"] = subset(split_validation(load_mnist("sample", verbose=False)), 200)
     return _MNIST["data"]
+
+
+def raw_mnist():
+    """A few hundred digits of the offline sample, with no validation split yet."""
+    from helpers.data import load_mnist
+    from helpers.lab.mnist import subset
+
+    return subset(load_mnist("sample", verbose=False), 200)
 
 
 def trained_run():
@@ -685,7 +694,7 @@ def _history():
 
 def _run_dict():
     return {"lr": 0.1, "batch_size": 16, "num_epochs": 1, "hidden": 8, "optimizer": "sgd",
-            "train_loss": 0.5, "test_acc": 0.8, "seconds": 1.0, "status": "ok",
+            "train_loss": 0.5, "val_acc": 0.8, "seconds": 1.0, "status": "ok",
             "history": _history()}
 
 
@@ -1012,12 +1021,140 @@ def _deep():
     }
 
 
+def _validation():
+    from helpers import experiment
+    from helpers.lab import optimizers as lo
+
+    return {
+        "experiment.split_validation": entry(experiment.split_validation, lambda: {
+            "data": raw_mnist()}, {"data": [None, 5, "mnist"], "n_val": COUNT[1:] + [10**6],
+                                    "seed": SEED}),
+        "experiment.final_exam": entry(experiment.final_exam, lambda: {
+            "model": model(), "data": mnist_data()}, {"model": [None, 5], "data": [None, 5]}),
+        "experiment.make_named_optimizer": entry(experiment.make_named_optimizer, lambda: {
+            "name": "adamw", "params": point(), "lr": 0.1}, {
+            "name": CHOICE, "params": [None, 5], "lr": POSITIVE}),
+        "lab.optimizers.decay_toy": entry(lo.decay_toy, lambda: {"num_steps": 5}, {
+            "lr": POSITIVE, "weight_decay": NONNEG, "num_steps": COUNT, "grad_size": POSITIVE}),
+        "lab.optimizers.effective_steps_on_bowl": entry(lo.effective_steps_on_bowl, lambda: {
+            "num_steps": 5}, {"kappa": POSITIVE, "num_steps": COUNT, "noise": NONNEG,
+                              "seed": SEED, "settings": [None, 5, [("no-such", 0.1)]]}),
+    }
+
+
+def _monitoring():
+    """diagnostics, hessian, steer, steer_panel, drawpad, text, timing, theory (tiny inputs)."""
+    from helpers import diagnostics as d
+    from helpers import drawpad, hessian, steer, steer_panel, text, theory, timing
+    from helpers.layers import mlp
+    from helpers.losses import SoftmaxCrossEntropy
+
+    X64 = X4.astype(np.float64)
+    not_a_model = [None, 5, "mlp", mlp([5, 3])]  # the last one takes 5 inputs, not 4
+    batch = ARRAY_2D + [np.ones((3, 5))]
+    outputs = ARRAY_2D + [np.ones((3, 0))]
+    vector = [None, 5, "v", [np.ones(3)], [np.full((4, 5), math.nan)] + [np.ones(5)] * 3]
+    problem = lambda: {"model": model64(), "loss_fn": SoftmaxCrossEntropy(), "X": X64,  # noqa: E731
+                       "y": Y3}
+    bad_problem = {"model": not_a_model, "loss_fn": [None, 5, "mse"], "X": batch,
+                   "y": LABELS + [Y3[:5]]}
+    direction = lambda: hessian.random_direction(model64())  # noqa: E731
+    trainer = lambda: steer.Trainer(model(), X4, Y3, batch_size=4)  # noqa: E731
+    digit = np.zeros((28, 28))
+    digit[10:18, 12:16] = 1.0
+    images = [None, "abc", np.full((28, 28), math.nan), np.ones(3), np.ones((2, 28, 28)),
+              np.full((28, 28), 2.0)]
+    strokes = [None, 5, "abc", [[(0.0, math.nan)]], [[(1.0, 2.0, 3.0)]], [[]], [["a", "b"]]]
+    return {
+        "diagnostics.linear_layers": entry(d.linear_layers, lambda: {"model": model()},
+                                           {"model": not_a_model[:3]}),
+        "diagnostics.activations": entry(d.activations, lambda: {"model": model(), "X": X4},
+                                         {"model": not_a_model, "X": batch}),
+        "diagnostics.predict_proba": entry(d.predict_proba, lambda: {"model": model(), "X": X4},
+                                           {"model": not_a_model, "X": batch}),
+        "diagnostics.hidden_outputs": entry(d.hidden_outputs, lambda: {"model": model(), "X": X4},
+                                            {"model": not_a_model, "X": batch}),
+        "diagnostics.activation_histograms": entry(d.activation_histograms, lambda: {
+            "model": model(), "X": X4}, {"model": not_a_model, "X": batch, "bins": COUNT}),
+        "diagnostics.grad_norms": entry(d.grad_norms, lambda: {"model": model()},
+                                        {"model": not_a_model[:3]}),
+        "diagnostics.weights": entry(d.weights, lambda: {"model": model()},
+                                     {"model": not_a_model[:3]}),
+        "diagnostics.update_ratios": entry(d.update_ratios, lambda: {
+            "before": d.weights(mlp([4, 8, 3])), "model": model()}, {
+            "before": [None, 5, "w", [np.ones((4, 8))], [np.full((4, 8), math.nan),
+                                                        np.ones((8, 3))]],
+            "model": not_a_model}),
+        "diagnostics.measure": entry(d.measure, lambda: {
+            "model": model(), "X": X4, "before": d.weights(mlp([4, 8, 3]))}, {
+            "model": not_a_model, "X": batch, "before": [5, "w", [np.ones((4, 8))]]}),
+        "diagnostics.dead_fraction": entry(d.dead_fraction, lambda: {
+            "relu_output": np.abs(X4)}, {"relu_output": outputs}),
+        "diagnostics.saturated_fraction": entry(d.saturated_fraction, lambda: {
+            "output": np.tanh(X4), "kind": "Tanh"}, {"output": outputs, "kind": CHOICE}),
+        "hessian.loss_grad_hvp": entry(hessian.loss_grad_hvp, lambda: {
+            **problem(), "v": direction()}, {**bad_problem, "v": vector}),
+        "hessian.hvp": entry(hessian.hvp, lambda: {**problem(), "v": direction()},
+                             {**bad_problem, "v": vector}),
+        "hessian.hvp_from_gradients": entry(hessian.hvp_from_gradients, lambda: {
+            **problem(), "v": direction()}, {**bad_problem, "v": vector, "eps": POSITIVE}),
+        "hessian.loss_and_grad": entry(hessian.loss_and_grad, problem, bad_problem),
+        "hessian.dot": entry(hessian.dot, lambda: {"u": direction(), "v": direction()}, {
+            "u": vector, "v": vector}),
+        "hessian.random_direction": entry(hessian.random_direction, lambda: {"model": model64()},
+                                          {"model": [None, 5, "mlp"], "rng": SEED + ["seed"]}),
+        "hessian.sharpness": entry(hessian.sharpness, lambda: {**problem(), "num_iters": 3}, {
+            **bad_problem, "num_iters": COUNT, "v": vector[1:] + [[np.zeros((4, 5)), np.zeros(5),
+                                                             np.zeros((5, 3)), np.zeros(3)]],
+            "rng": SEED + ["seed"]}),
+        "hessian.gd_with_sharpness": entry(hessian.gd_with_sharpness, lambda: {
+            **problem(), "lr": 0.1, "num_steps": 2, "every": 2, "num_iters": 2}, {
+            **bad_problem, "lr": POSITIVE, "num_steps": COUNT, "every": COUNT,
+            "num_iters": COUNT, "seed": SEED}),
+        "steer.Trainer": entry(steer.Trainer, lambda: {"model": model(), "X": X4, "y": Y3,
+                                                       "batch_size": 4}, {
+            "model": not_a_model, "X": batch + [np.ones((0, 4))], "y": LABELS,
+            "lr": POSITIVE, "batch_size": COUNT + [13], "momentum": FRACTION,
+            "seed": SEED + ["seed"], "diagnose_every": COUNT, "loss_fn": [5, "mse"]}),
+        "steer.measure_latency": entry(steer.measure_latency, lambda: {
+            "trainer": trainer(), "num_events": 2, "pause": 0.001}, {
+            "trainer": [None, 5, model()], "num_events": COUNT, "pause": POSITIVE}),
+        "steer_panel.SteeringPanel": entry(steer_panel.SteeringPanel, lambda: {
+            "trainer": trainer()}, {"trainer": [None, 5, model()], "num_epochs": POSITIVE,
+                                    "redraw_every": POSITIVE}),
+        "drawpad.DrawPad": entry(drawpad.DrawPad, lambda: {"model": mlp([784, 4, 10])}, {
+            "model": [5, "mlp", model()], "size": COUNT + [10], "update_every": NONNEG}),
+        "drawpad.render_strokes": entry(drawpad.render_strokes, lambda: {
+            "strokes": [[(0.0, 0.0), (1.0, 2.0)], [(2.0, 1.0)]]}, {
+            "strokes": strokes, "pen": POSITIVE + [2.0]}),
+        "drawpad.strokes_to_input": entry(drawpad.strokes_to_input, lambda: {
+            "strokes": [[(0.0, 0.0), (1.0, 2.0)]]}, {"strokes": strokes, "pen": POSITIVE}),
+        "drawpad.to_mnist": entry(drawpad.to_mnist, lambda: {"image": np.eye(40)}, {
+            "image": images[:4] + images[5:]}),
+        "drawpad.digit_to_strokes": entry(drawpad.digit_to_strokes, lambda: {"image": digit}, {
+            "image": images, "threshold": NUMBER}),
+        "drawpad.center_of_mass": entry(drawpad.center_of_mass, lambda: {"image": digit}, {
+            "image": images + [np.zeros((28, 28))]}),
+        "text.plural": entry(text.plural, lambda: {"n": 2, "word": "step"}, {
+            "n": COUNT0, "word": [None, 5, ""]}),
+        "theory.curvature": entry(theory.curvature, lambda: {"well": None, "x": 1.0},
+                                  {"x": NUMBER}),
+        "theory.steps_from_rate": entry(theory.steps_from_rate, lambda: {
+            "rate": 0.5, "start": 1.0, "tol": 1e-3}, {
+            "rate": [None, "0.5", math.nan, [0.5, math.nan], -0.1, True],
+            "start": POSITIVE, "tol": POSITIVE}),
+        "timing.seconds": entry(timing.seconds, lambda: {"fn": lambda: None, "repeats": 2}, {
+            "fn": FUNCTION, "repeats": COUNT}),
+    }
+
+
 def table() -> dict:
     swept = {}
     for part in (_objectives, _gd, _layers, _losses, _optim, _schedules, _gradcheck, _batches,
                  _train, _validate, _plots, _widgets, _gd_1d, _gd_2d, _sgd, _mnist, _optimizers,
                  _escape, _backprop_cost, _saddle, _forward_mode, _backprop_graph, _theory,
-                 _predict, _momentum_map, _deep):
+                 _predict, _momentum_map, _deep, _validation,
+                 _monitoring):
         swept.update(part())
     return swept
 
@@ -1115,6 +1252,11 @@ SKIPPED = {
         "panels.deep.panel_batch": "takes no argument",
         "panels.deep.draw": "draws the state compute returned",
         "panels.deep.make_panel": "arguments swept through compute and the sliders",
+    "experiment.SplitMNIST": "a record that split_validation fills in",
+    "experiment.has_validation": "a yes/no question about any object: every argument is allowed",
+    "experiment.run_recipe": "trains for seconds; its settings go through run_experiment's checks",
+    "lab.mnist.choice_optimism": "trains 12 networks; its arguments go through run_experiment",
+    "lab.optimizers.weight_decay_on_mnist": "trains 9 networks; checked as compare_on_mnist is",
     "lab.momentum_map.best_point": "reads the dict momentum_map returned",
     "lab.momentum_map.closest_point": "reads the dict momentum_map returned",
     "figures.momentum_map.oscillating": "grid and curvatures from a swept momentum_map call",
@@ -1126,6 +1268,19 @@ SKIPPED = {
     "panels.momentum_map.draw": "draws the state compute returned",
     "panels.momentum_map.make_panel": "arguments swept through compute and the sliders",
     "panels.momentum_map.optimum": "a formula of kappa, which compute checks first",
+    # training monitors, threads and widgets
+    "diagnostics.hints": "reads the records measure returned",
+    "steer.Change": "a record that Trainer fills in",
+    "steer.one_blas_thread": "takes no argument",
+    "steer.active_threads": "takes no argument",
+    "steer.stop_all": "takes no argument",
+    "steer.install_interrupt_stop": "takes no argument",
+    "steer_panel.new_figure": "takes no argument",
+    "steer_panel.drawing_threads": "takes no argument",
+    "steer_panel.draw_history": "draws the history of a Trainer into the axes new_figure made",
+    "steer_panel.png": "encodes the figure new_figure made",
+    "drawpad.quick_model": "trains for seconds; its seed goes first to mlp, swept as layers.mlp's",
+    "timing.one_blas_thread": "takes no argument",
 }
 
 # Covered by their own tests (tests/test_data.py, tests/test_exercises.py), which check the
@@ -1138,8 +1293,8 @@ ELSEWHERE = {
                   "close", "run_cases", "log_uniform"],
 }
 
-MODULES = ["objectives", "gd", "layers", "losses", "optim", "schedules", "gradcheck", "batches",
-           "train", "validate", "plots", "widgets", "blit", "experiment", "data", "exercises"] + [
+MODULES = [m.name for m in pkgutil.iter_modules(helpers.__path__)  # every module of helpers
+           if m.name not in ("lab", "figures", "panels")] + [
     f"{package.__name__.removeprefix('helpers.')}.{m.name}"
     for package in (helpers.lab, helpers.figures, helpers.panels)
     for m in pkgutil.iter_modules(package.__path__)]

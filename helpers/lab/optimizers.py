@@ -35,6 +35,7 @@ from ..validate import (
     check_lr,
     check_numbers,
     check_positive_number,
+    check_seed,
 )
 
 OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adam")
@@ -323,6 +324,9 @@ def effective_steps_on_bowl(kappa: float = 25.0, settings=(("adagrad", 0.5), ("r
     start = check_numbers("start", start)
     if start.shape != (2,):
         raise ValueError(f"start must be a point (x, y) of 2 numbers; got {start.tolist()}")
+    seed = check_seed(seed)
+    if isinstance(settings, (str, bytes)) or not np.iterable(settings):
+        raise TypeError(f"settings must be a list of (name, lr) pairs; got {settings!r}")
     bowl = make_objective("bowl", kappa)
     noises = np.random.default_rng(seed).normal(0.0, noise, size=(num_steps, 2))
     out = {}
