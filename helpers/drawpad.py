@@ -22,11 +22,50 @@ import ipywidgets as widgets
 import numpy as np
 from PIL import Image, ImageDraw
 
-from helpers.diagnostics import predict_proba
+from helpers.diagnostics import linear_layers, predict_proba
+from helpers.validate import check_array, check_int, check_number, check_positive_number
 
 RENDER = 200  # pixels the longer side of the drawing is rendered at before scaling down
 PEN = 0.1  # pen width as a share of the drawing's longer side (MNIST strokes: 2-3 of 20 px)
 BOX, SIZE = 20, 28
+
+
+def _check_strokes(strokes) -> list[np.ndarray]:
+    """A list of strokes, each a non-empty sequence of finite (x, y) points: (n, 2) arrays."""
+    if isinstance(strokes, (str, bytes)) or not isinstance(strokes, (list, tuple)):
+        raise TypeError(f"strokes must be a list of strokes, each a list of (x, y) points; got "
+                        f"{strokes!r:.80}")
+    checked = []
+    for i, stroke in enumerate(strokes):
+        points = check_array(f"strokes[{i}]", stroke)
+        if points.ndim != 2 or points.shape[1] != 2 or len(points) == 0:
+            raise ValueError(f"strokes[{i}] must be a non-empty list of (x, y) points; got "
+                             f"{stroke!r:.80} (shape {points.shape})")
+        checked.append(points.astype(float))
+    return checked
+
+
+def _check_image(image, *, digit: bool = False) -> np.ndarray:
+    """A grey image (H, W) with values in [0, 1] (``digit``: 28 x 28 pixels, or 784 of them)."""
+    image = check_array("image", image)
+    if digit:
+        if image.size != SIZE * SIZE or image.ndim not in (1, 2):
+            raise ValueError(f"image must be a digit of 28 x 28 = 784 pixels; got shape "
+                             f"{image.shape}")
+        image = image.reshape(SIZE, SIZE)
+    elif image.ndim != 2:
+        raise ValueError(f"image must be a grey image (H, W); got shape {image.shape}")
+    if image.size and (image.min() < 0 or image.max() > 1):
+        raise ValueError(f"image must hold values from 0 to 1 (ink bright); got values from "
+                         f"{image.min():g} to {image.max():g}")
+    return image.astype(float)
+
+
+def _check_pen(pen) -> float:
+    pen = check_positive_number("pen", pen)
+    if pen > 1:
+        raise ValueError(f"pen must be a share of the drawing's size, in (0, 1]; got {pen!r}")
+    return pen
 
 
 def render_strokes(strokes, pen: float = PEN) -> np.ndarray:
@@ -35,7 +74,10 @@ def render_strokes(strokes, pen: float = PEN) -> np.ndarray:
     strokes: a list of strokes, each a sequence of (x, y) points (any units, y down); a stroke
     of one point is a dot. pen: the pen's width as a share of the drawing's longer side.
     """
-    points = np.array([p for stroke in strokes for p in stroke], dtype=float).reshape(-1, 2)
+    strokes, pen = _check_strokes(strokes), _check_pen(pen)
+    if not strokes:
+        return np.zeros((1, 1))
+    points = np.concatenate(strokes)
     if len(points) == 0:
         return np.zeros((1, 1))
     low, high = points.min(axis=0), points.max(axis=0)
@@ -62,6 +104,7 @@ def to_mnist(image: np.ndarray) -> np.ndarray:
     The ink's bounding box is scaled so its longer side is 20 pixels (area averaging gives the
     grey edges), then placed so the centre of mass is at the centre of the 28 x 28 image.
     """
+    image = _check_image(image)
     out = np.zeros((SIZE, SIZE))
     rows, cols = np.nonzero(image > 0.05)
     if len(rows) == 0:
@@ -91,14 +134,18 @@ def digit_to_strokes(image: np.ndarray, threshold: float = 0.5) -> list[list[tup
 
     Lets the tests check the pipeline on digits whose label is known.
     """
-    rows, cols = np.nonzero(np.asarray(image).reshape(SIZE, SIZE) > threshold)
+    image = _check_image(image, digit=True)
+    threshold = check_number("threshold", threshold)
+    rows, cols = np.nonzero(image > threshold)
     return [[(float(c), float(r))] for r, c in zip(rows, cols)]
 
 
 def center_of_mass(image: np.ndarray) -> tuple[float, float]:
-    """(row, column) of the centre of mass of a (28, 28) image."""
-    image = np.asarray(image).reshape(SIZE, SIZE)
+    """(row, column) of the centre of mass of a (28, 28) image (it must hold some ink)."""
+    image = _check_image(image, digit=True)
     mass = image.sum()
+    if mass == 0:
+        raise ValueError("image must hold some ink (a value above 0); it is all zeros")
     return (float(image.sum(axis=1) @ np.arange(SIZE) / mass),
             float(image.sum(axis=0) @ np.arange(SIZE) / mass))
 
@@ -135,6 +182,15 @@ class DrawPad(widgets.VBox):
     def __init__(self, model=None, *, size: int = 280, update_every: float = 0.05):
         from ipycanvas import Canvas
 
+        if model is not None:
+            layers = linear_layers(model)  # a TypeError naming model if it is not an MLP
+            shape = (layers[0].params["W"].shape[0], layers[-1].params["W"].shape[1])
+            if shape != (784, 10):
+                raise ValueError(f"model must take 784 inputs (28 x 28 pixels) and give 10 "
+                                 f"outputs (the digits); got {shape[0]} inputs and {shape[1]} "
+                                 "outputs")
+        size = check_int("size", size, low=28)
+        update_every = check_positive_number("update_every", update_every, allow_zero=True)
         note = ""
         if model is None:
             model = quick_model()

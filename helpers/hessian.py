@@ -23,9 +23,17 @@ from __future__ import annotations
 import numpy as np
 
 from helpers.batches import as_rng
-from helpers.layers import Linear, ReLU, Sigmoid, Tanh
+from helpers.layers import Linear, ReLU, Sequential, Sigmoid, Tanh
 from helpers.losses import MSELoss, SoftmaxCrossEntropy
-from helpers.validate import check_int
+from helpers.validate import (
+    check_array,
+    check_int,
+    check_labels,
+    check_lr,
+    check_positive_number,
+    check_same_length,
+    check_seed,
+)
 
 
 def _slopes(layer, z):
@@ -53,6 +61,46 @@ def _unpack(model):
             for i, layer in enumerate(layers) if i % 2 == 0]
 
 
+def _check_problem(model, loss_fn, X, y) -> tuple[np.ndarray, np.ndarray]:
+    """Check a model, its loss and the data (X, y) once, at an entry point; returns X and y."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a Sequential network, e.g. mlp([4, 8, 3], "
+                        f"dtype=np.float64); got {model!r:.80} ({type(model).__name__})")
+    blocks = _unpack(model)
+    for _, _, act in blocks[:-1]:
+        _slopes(act, np.zeros((1, 1)))  # a TypeError naming model for any other layer
+    if not isinstance(loss_fn, (SoftmaxCrossEntropy, MSELoss)):
+        raise TypeError(f"loss_fn must be SoftmaxCrossEntropy() or MSELoss(); got {loss_fn!r}")
+    X = check_array("X", X, ndim=2)
+    n_in, n_out = blocks[0][0].shape[0], blocks[-1][0].shape[1]
+    if X.shape[1] != n_in:
+        raise ValueError(f"X must have {n_in} columns (the model's inputs); got shape {X.shape}")
+    if isinstance(loss_fn, SoftmaxCrossEntropy):
+        y = check_labels("y", y, n_classes=n_out)
+    else:
+        y = check_array("y", y, ndim=2)
+        if y.shape[1] != n_out:
+            raise ValueError(f"y must have {n_out} columns (the model's outputs) for MSELoss; "
+                             f"got shape {y.shape}")
+    check_same_length(X, y)
+    return X, y
+
+
+def _check_vector(name: str, v, model, *, nonzero: bool = False) -> list[np.ndarray]:
+    """A direction: a list of finite arrays shaped like ``model.parameters()``."""
+    shapes = [p.shape for p, _ in model.parameters()]
+    if not isinstance(v, (list, tuple)):
+        raise TypeError(f"{name} must be a list of arrays shaped like model.parameters() "
+                        f"{shapes}; got {v!r:.80}")
+    arrays = [check_array(f"{name}[{i}]", a) for i, a in enumerate(v)]
+    if [a.shape for a in arrays] != shapes:
+        raise ValueError(f"{name} must hold arrays shaped like model.parameters() {shapes}; got "
+                         f"shapes {[a.shape for a in arrays]}")
+    if nonzero and not any(np.any(a) for a in arrays):
+        raise ValueError(f"{name} must not be all zeros (it is a direction to normalise)")
+    return arrays
+
+
 def loss_grad_hvp(model, loss_fn, X, y, v) -> tuple[float, list, list]:
     """The loss, its gradient and the Hessian-vector product H v, in one pass.
 
@@ -60,6 +108,11 @@ def loss_grad_hvp(model, loss_fn, X, y, v) -> tuple[float, list, list]:
     parameters. Returns (loss, [dW0, db0, ...], [(Hv)_W0, (Hv)_b0, ...]). The R-operator R(.)
     is the derivative of a quantity in the direction v; the comments pair each line with it.
     """
+    X, y = _check_problem(model, loss_fn, X, y)
+    return _loss_grad_hvp(model, loss_fn, X, y, _check_vector("v", v, model))
+
+
+def _loss_grad_hvp(model, loss_fn, X, y, v) -> tuple[float, list, list]:
     blocks = _unpack(model)
     vs = [(v[2 * k], v[2 * k + 1]) for k in range(len(blocks))]
     a, Ra = X, np.zeros_like(X)
@@ -117,11 +170,16 @@ def _loss_and_r(loss_fn, z, Rz, y):
 
 def hvp(model, loss_fn, X, y, v) -> list[np.ndarray]:
     """H v, exactly (up to rounding): a list of arrays shaped like the parameters."""
-    return loss_grad_hvp(model, loss_fn, X, y, v)[2]
+    return loss_grad_hvp(model, loss_fn, X, y, v)[2]  # checks every argument
 
 
 def loss_and_grad(model, loss_fn, X, y) -> tuple[float, list[np.ndarray]]:
     """The loss on (X, y) and its gradient, as a list shaped like the parameters."""
+    X, y = _check_problem(model, loss_fn, X, y)
+    return _loss_and_grad(model, loss_fn, X, y)
+
+
+def _loss_and_grad(model, loss_fn, X, y) -> tuple[float, list[np.ndarray]]:
     loss = loss_fn.forward(model.forward(X), y)
     model.backward(loss_fn.backward())
     return loss, [g.copy() for _, g in model.parameters()]
@@ -132,15 +190,18 @@ def hvp_from_gradients(model, loss_fn, X, y, v, eps: float = 1e-4) -> list[np.nd
 
     The weights are moved and put back (in a try/finally, so they are restored on any error).
     """
+    X, y = _check_problem(model, loss_fn, X, y)
+    v = _check_vector("v", v, model)
+    eps = check_positive_number("eps", eps)
     params = [p for p, _ in model.parameters()]
     saved = [p.copy() for p in params]
     try:
         for p, d in zip(params, v):
             p += eps * d
-        _, g_plus = loss_and_grad(model, loss_fn, X, y)
+        _, g_plus = _loss_and_grad(model, loss_fn, X, y)
         for p, w, d in zip(params, saved, v):
             p[...] = w - eps * d
-        _, g_minus = loss_and_grad(model, loss_fn, X, y)
+        _, g_minus = _loss_and_grad(model, loss_fn, X, y)
     finally:
         for p, w in zip(params, saved):
             p[...] = w
@@ -149,14 +210,30 @@ def hvp_from_gradients(model, loss_fn, X, y, v, eps: float = 1e-4) -> list[np.nd
 
 def dot(u, v) -> float:
     """The dot product of two parameter-shaped vectors (lists of arrays)."""
+    for name, vector in (("u", u), ("v", v)):
+        if not isinstance(vector, (list, tuple)):
+            raise TypeError(f"{name} must be a list of arrays (shaped like model.parameters()); "
+                            f"got {vector!r:.80}")
+        for i, a in enumerate(vector):
+            check_array(f"{name}[{i}]", a)
+    if [np.shape(a) for a in u] != [np.shape(b) for b in v]:
+        raise ValueError(f"u and v must hold arrays of the same shapes; got u: "
+                         f"{[np.shape(a) for a in u]}, v: {[np.shape(b) for b in v]}")
+    return _dot(u, v)
+
+
+def _dot(u, v) -> float:
     return float(sum(np.vdot(a, b) for a, b in zip(u, v)))
 
 
 def random_direction(model, rng=0) -> list[np.ndarray]:
     """A random unit vector shaped like the parameters (rng: Generator or integer seed)."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a Sequential network, e.g. mlp([4, 8, 3], "
+                        f"dtype=np.float64); got {model!r:.80} ({type(model).__name__})")
     rng = as_rng(rng)
     v = [rng.standard_normal(p.shape) for p, _ in model.parameters()]
-    norm = np.sqrt(dot(v, v))
+    norm = np.sqrt(_dot(v, v))
     return [a / norm for a in v]
 
 
@@ -168,15 +245,20 @@ def sharpness(model, loss_fn, X, y, *, num_iters: int = 20, v=None, rng=0):
     Returns (eigenvalue, unit eigenvector estimate). Power iteration finds the eigenvalue of
     largest SIZE; along a training run that is the largest positive one.
     """
+    X, y = _check_problem(model, loss_fn, X, y)
     num_iters = check_int("num_iters", num_iters, low=1)
-    v = random_direction(model, rng) if v is None else v
-    norm = np.sqrt(dot(v, v))
+    v = random_direction(model, rng) if v is None else _check_vector("v", v, model, nonzero=True)
+    return _sharpness(model, loss_fn, X, y, num_iters, v)
+
+
+def _sharpness(model, loss_fn, X, y, num_iters, v):
+    norm = np.sqrt(_dot(v, v))
     v = [a / norm for a in v]
     eigenvalue = 0.0
     for _ in range(num_iters):
-        hv = hvp(model, loss_fn, X, y, v)
-        eigenvalue = dot(v, hv)  # the Rayleigh quotient v.Hv (||v|| = 1)
-        norm = np.sqrt(dot(hv, hv))
+        hv = _loss_grad_hvp(model, loss_fn, X, y, v)[2]
+        eigenvalue = _dot(v, hv)  # the Rayleigh quotient v.Hv (||v|| = 1)
+        norm = np.sqrt(_dot(hv, hv))
         if norm == 0:
             break
         v = [a / norm for a in hv]
@@ -193,8 +275,12 @@ def gd_with_sharpness(model, loss_fn, X, y, lr: float, num_steps: int, *, every:
     """
     from helpers.steer import one_blas_thread
 
+    X, y = _check_problem(model, loss_fn, X, y)
+    lr = check_lr(lr)
     num_steps = check_int("num_steps", num_steps, low=1)
     every = check_int("every", every, low=1)
+    num_iters = check_int("num_iters", num_iters, low=1)
+    seed = check_seed(seed)
     with one_blas_thread():
         return _gd_with_sharpness(model, loss_fn, X, y, lr, num_steps, every, num_iters, seed)
 
@@ -204,11 +290,11 @@ def _gd_with_sharpness(model, loss_fn, X, y, lr, num_steps, every, num_iters, se
     losses, steps, values, v = [], [], [], None
     for t in range(num_steps + 1):
         if t % every == 0:
-            value, v = sharpness(model, loss_fn, X, y, num_iters=20 if v is None else num_iters,
-                                 v=v, rng=seed)
+            v = random_direction(model, seed) if v is None else v
+            value, v = _sharpness(model, loss_fn, X, y, 20 if not steps else num_iters, v)
             steps.append(t)
             values.append(value)
-        loss, grads = loss_and_grad(model, loss_fn, X, y)
+        loss, grads = _loss_and_grad(model, loss_fn, X, y)
         losses.append(loss)
         if t < num_steps:
             for p, g in zip(params, grads):

@@ -29,9 +29,18 @@ import numpy as np
 
 from helpers import diagnostics
 from helpers.batches import as_rng
-from helpers.losses import SoftmaxCrossEntropy
+from helpers.losses import MSELoss, SoftmaxCrossEntropy
 from helpers.optim import SGD
-from helpers.validate import check_batch_size, check_fraction, check_int, check_lr
+from helpers.validate import (
+    check_array,
+    check_batch_size,
+    check_fraction,
+    check_int,
+    check_labels,
+    check_lr,
+    check_positive_number,
+    check_same_length,
+)
 
 YIELD_SECONDS = 0.002  # pause of the training thread after each step (see _train_until_halted)
 _TRAINERS: dict[int, Trainer] = {}  # id(model) -> the trainer that may train it
@@ -64,8 +73,9 @@ class Trainer:
 
     def __init__(self, model, X, y, *, lr: float = 0.02, batch_size: int = 64,
                  momentum: float = 0.9, seed=0, diagnose_every: int = 5, loss_fn=None):
-        self.model, self.X, self.y = model, X, y
-        self.loss_fn = SoftmaxCrossEntropy() if loss_fn is None else loss_fn
+        loss_fn = SoftmaxCrossEntropy() if loss_fn is None else loss_fn
+        X, y = _check_data(model, X, y, loss_fn)
+        self.model, self.X, self.y, self.loss_fn = model, X, y, loss_fn
         self.batch_size = check_batch_size(batch_size, len(X))
         self.optimizer = SGD(model.parameters(), lr=check_lr(lr),
                              momentum=check_fraction("momentum", momentum))
@@ -145,12 +155,12 @@ class Trainer:
         Xb, yb = self.X[idx], self.y[idx]
         step = len(self.steps)
         diagnose = step % self.diagnose_every == 0
-        before = diagnostics.weights(self.model) if diagnose else None
+        before = diagnostics._weights(diagnostics._linear_layers(self.model)) if diagnose else None
         with np.errstate(all="ignore"):  # a too-large lr overflows: reported below, not warned
             loss = self.loss_fn.forward(self.model.forward(Xb), yb)
             self.model.backward(self.loss_fn.backward())
             self.optimizer.step()
-            record = diagnostics.measure(self.model, Xb, before) if diagnose else None
+            record = diagnostics._measure(self.model, Xb, before) if diagnose else None
         with self._lock:
             self.steps.append(step)
             self.losses.append(loss)
@@ -195,7 +205,8 @@ class Trainer:
         """Train in a background thread until ``num_epochs`` more epochs are done."""
         if self.status in ("stopped", "blew up"):
             raise RuntimeError(f"this run has {self.status}; build a new trainer to start again")
-        self.target_epochs = max(self.target_epochs, self.epoch) + float(num_epochs)
+        num_epochs = check_positive_number("num_epochs", num_epochs)
+        self.target_epochs = max(self.target_epochs, self.epoch) + num_epochs
         self.resume()
 
     def more_epochs(self, num_epochs: float = 1.0) -> None:
@@ -278,6 +289,24 @@ class Trainer:
                 f"momentum={self.optimizer.momentum:g})")
 
 
+def _check_data(model, X, y, loss_fn) -> tuple[np.ndarray, np.ndarray]:
+    """The model, the training data and the loss of a Trainer, checked once; returns X and y."""
+    layers = diagnostics.linear_layers(model)  # a TypeError naming model if it is not an MLP
+    n_in, n_out = layers[0].params["W"].shape[0], layers[-1].params["W"].shape[1]
+    if not isinstance(loss_fn, (SoftmaxCrossEntropy, MSELoss)):
+        raise TypeError(f"loss_fn must be SoftmaxCrossEntropy() or MSELoss(); got {loss_fn!r}")
+    X = check_array("X", X, ndim=2)
+    if X.shape[1] != n_in or len(X) == 0:
+        raise ValueError(f"X must hold at least one example with {n_in} columns (the model's "
+                         f"inputs); got shape {X.shape}")
+    if isinstance(loss_fn, SoftmaxCrossEntropy):
+        y = check_labels("y", y, n_classes=n_out)
+    else:
+        y = check_array("y", y, ndim=2)
+    check_same_length(X, y)
+    return X, y
+
+
 def one_blas_thread():
     """A context in which numpy's BLAS uses one thread: for the small products of these networks
     one thread is faster, and on a busy machine several spin-waiting threads are far slower."""
@@ -351,6 +380,11 @@ def measure_latency(trainer: Trainer, *, num_events: int = 40, pause: float = 0.
     make an event wait up to one step (plus a redraw). Returns seconds:
     {"thread_median", "thread_max", "step_median", "step_max"}.
     """
+    if not isinstance(trainer, Trainer):
+        raise TypeError(f"trainer must be a Trainer; got {trainer!r:.80} "
+                        f"({type(trainer).__name__})")
+    num_events = check_int("num_events", num_events, low=1)
+    pause = check_positive_number("pause", pause)
     trainer.start(num_epochs=1000)
     late = []
     try:

@@ -21,6 +21,7 @@ from PIL import Image
 
 from helpers import diagnostics
 from helpers.steer import Trainer
+from helpers.validate import check_positive_number
 
 COLORS = ["#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00"]  # Okabe-Ito
 BATCH_SIZES = (1, 4, 16, 32, 64, 128, 256, 512)
@@ -110,6 +111,11 @@ class SteeringPanel(widgets.VBox):
     """
 
     def __init__(self, trainer: Trainer, *, num_epochs: float = 2.0, redraw_every: float = 1.0):
+        if not isinstance(trainer, Trainer):
+            raise TypeError(f"trainer must be a helpers.steer.Trainer; got {trainer!r:.80} "
+                            f"({type(trainer).__name__})")
+        num_epochs = check_positive_number("num_epochs", num_epochs)
+        redraw_every = check_positive_number("redraw_every", redraw_every)
         self.trainer, self.num_epochs, self.redraw_every = trainer, num_epochs, redraw_every
         self.X_probe = trainer.X[:256]
         self.fig, self.axes = new_figure()
@@ -235,8 +241,9 @@ class SteeringPanel(widgets.VBox):
 
     def close(self) -> None:
         """Stop the trainer and the drawing thread, and close the widgets."""
-        self.trainer.stop()
-        self._stop_painter()
+        if hasattr(self, "_wake"):  # not there when __init__ refused its arguments
+            self.trainer.stop()
+            self._stop_painter()
         super().close()
 
 

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from .validate import check_int, check_positive_number
+from .validate import check_int, check_number, check_positive_number
 
 
 def _numbers(name: str, value, *, low: float | None = None, above: float | None = None,
@@ -79,6 +79,7 @@ def gibbs_share_deep(well, temperature, *, num: int = 4001, span: float = 2.5) -
 
 def curvature(well, x: float) -> float:
     """F''(x) of a ``DoubleWell``: 12x² − 4."""
+    x = check_number("x", x)
     return 12.0 * x * x - 4.0
 
 
@@ -132,8 +133,13 @@ def momentum_rate(lr, beta, eigenvalues):
 
 
 def steps_from_rate(rate, start: float, tol: float):
-    """Steps for an error that shrinks by ``rate`` per step to fall from ``start`` to ``tol``."""
-    rate = np.asarray(rate, dtype=float)
+    """Steps for an error that shrinks by ``rate`` per step to fall from ``start`` to ``tol``.
+
+    rate: a number or an array of numbers >= 0 (1 or more: never, inf steps); start, tol > 0.
+    """
+    rate = _numbers("rate", rate, low=0)
+    start = check_positive_number("start", start)
+    tol = check_positive_number("tol", tol)
     with np.errstate(divide="ignore", invalid="ignore"):
         steps = np.where(rate < 1, np.log(tol / start) / np.log(rate), np.inf)
     return float(steps) if steps.ndim == 0 else steps

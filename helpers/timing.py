@@ -7,6 +7,8 @@ import time
 
 import numpy as np
 
+from helpers.validate import check_callable, check_int
+
 
 def one_blas_thread():
     """A context in which numpy's matrix products (BLAS) use one thread.
@@ -27,6 +29,8 @@ def seconds(fn, repeats: int) -> np.ndarray:
     The minimum is the run least disturbed by other work on the machine; the median is steadier
     when a single call is short.
     """
+    check_callable("fn", fn)
+    repeats = check_int("repeats", repeats, low=1)
     times = np.empty(repeats)
     for i in range(repeats):
         start = time.perf_counter()

@@ -92,6 +92,12 @@ def mnist_data():
     return _MNIST["data"]
 
 
+def mnist_model():
+    from helpers.layers import mlp
+
+    return mlp([784, 8, 10])
+
+
 def raw_mnist():
     """A few hundred digits of the offline sample, with no validation split yet."""
     from helpers.data import load_mnist
@@ -1030,7 +1036,8 @@ def _validation():
             "data": raw_mnist()}, {"data": [None, 5, "mnist"], "n_val": COUNT[1:] + [10**6],
                                     "seed": SEED}),
         "experiment.final_exam": entry(experiment.final_exam, lambda: {
-            "model": model(), "data": mnist_data()}, {"model": [None, 5], "data": [None, 5]}),
+            "model": mnist_model(), "data": mnist_data()}, {"model": [None, 5],
+                                                          "data": [None, 5]}),
         "experiment.make_named_optimizer": entry(experiment.make_named_optimizer, lambda: {
             "name": "adamw", "params": point(), "lr": 0.1}, {
             "name": CHOICE, "params": [None, 5], "lr": POSITIVE}),
