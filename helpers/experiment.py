@@ -12,7 +12,6 @@ the training digits (``split_validation``); the test digits are scored once, at 
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from dataclasses import dataclass
@@ -23,8 +22,9 @@ from .data import MNIST, stratified_split
 from .gd import blew_up
 from .layers import mlp
 from .losses import SoftmaxCrossEntropy
-from .optim import OPTIMIZERS, AdaGrad, AdamW, make_optimizer
+from .optim import OPTIMIZERS, make_optimizer
 from .schedules import CosineAnnealingLR
+from .timing import one_blas_thread  # the notebooks call experiment.one_blas_thread() too
 from .train import BLOWUP_WINDOW, History, evaluate, train
 from .validate import check_batch_size, check_choice, check_int, check_lr, check_seed
 
@@ -37,11 +37,6 @@ N_CLASSES = 10
 N_VAL = 800  # validation digits split off the training digits (a fifth of the sample's 4,000)
 
 
-# optimizers run_experiment builds itself, beyond helpers.optim.make_optimizer's names
-EXTRA_OPTIMIZERS = {"adagrad": AdaGrad, "adamw": AdamW}
-
-
-ALL_OPTIMIZERS = tuple(OPTIMIZERS) + tuple(n for n in EXTRA_OPTIMIZERS if n not in OPTIMIZERS)
 
 
 # the final recipe (notebook 06): what the course taught, on the network of notebook 05
@@ -73,21 +68,6 @@ FEW_UPDATES = 20  # fewer updates than this are too few to learn from
 
 
 LARGE_LR = 1.0  # a learning rate from here up is not "too small"
-
-
-def one_blas_thread():
-    """Run numpy's matrix products (BLAS) on one thread, from now on or inside ``with``.
-
-    The products here are small (a batch of 16 × 784 times 784 × 128): splitting them over
-    threads costs more than it saves, and on a busy machine two BLAS threads were measured up
-    to 30 times slower than one. Without ``threadpoolctl`` (installed with scikit-learn, which
-    mlxtend needs) this does nothing.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with mlxtend's scikit-learn
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 @dataclass(repr=False)
@@ -145,14 +125,6 @@ def final_exam(model, data) -> float:
         return float(evaluate(model, data.X_test, data.y_test)[1])
 
 
-def make_named_optimizer(name: str, params, lr: float, **hyper):
-    """``helpers.optim.make_optimizer`` for its names, and "adagrad" or "adamw" built directly."""
-    name = check_choice("name", name, ALL_OPTIMIZERS)
-    if name in OPTIMIZERS:
-        return make_optimizer(name, params, lr=lr, **hyper)
-    return EXTRA_OPTIMIZERS[name](params, lr, **hyper)
-
-
 def build_model(hidden: int, seed: int = 0):
     """The notebook's network: mlp([784, hidden, 10]) with ReLU, float32, weights from ``seed``."""
     hidden = check_int("hidden", hidden, low=1)
@@ -183,12 +155,12 @@ def run_experiment(data, *, lr=DEFAULTS["lr"], batch_size=DEFAULTS["batch_size"]
     lr = check_lr(lr)
     batch_size = check_batch_size(batch_size, len(data.X_train))
     num_epochs = check_int("num_epochs", num_epochs, low=1)
-    optimizer = check_choice("optimizer", optimizer, ALL_OPTIMIZERS)
+    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
     if schedule is not None and not callable(schedule):
         raise TypeError(f"schedule must be None or a function schedule(optimizer, num_steps); "
                         f"got {schedule!r}")
     model = build_model(hidden, seed)
-    opt = make_named_optimizer(optimizer, model.parameters(), lr=lr, **hyper)
+    opt = make_optimizer(optimizer, model.parameters(), lr=lr, **hyper)
     steps_per_epoch = math.ceil(len(data.X_train) / batch_size)
     sched = None if schedule is None else schedule(opt, steps_per_epoch * num_epochs)
     with one_blas_thread():
@@ -239,7 +211,7 @@ def run_recipe(data, recipe=None, *, seed: int = 0) -> dict:
     max_epochs = check_int("recipe['max_epochs']", recipe.pop("max_epochs"), low=1)
     patience = check_int("recipe['patience']", recipe.pop("patience"), low=1)
     model = build_model(recipe.pop("hidden"), seed)
-    opt = make_named_optimizer(name, model.parameters(), lr=lr, **recipe)
+    opt = make_optimizer(name, model.parameters(), lr=lr, **recipe)
     num_steps = math.ceil(len(data.X_train) / batch_size) * max_epochs
     sched = CosineAnnealingLR(opt, T_max=num_steps) if schedule == "cosine" else None
     best = {"acc": -1.0, "epoch": 0, "weights": None}

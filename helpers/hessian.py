@@ -273,7 +273,7 @@ def gd_with_sharpness(model, loss_fn, X, y, lr: float, num_steps: int, *, every:
     products suffice (20 for the first). Returns {"loss": (num_steps + 1,) the loss before each
     step and after the last, "sharpness_steps": (m,), "sharpness": (m,), "lr": lr}.
     """
-    from helpers.steer import one_blas_thread
+    from helpers.timing import one_blas_thread
 
     X, y = _check_problem(model, loss_fn, X, y)
     lr = check_lr(lr)

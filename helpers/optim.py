@@ -301,11 +301,11 @@ def _check_eps(eps) -> float:
     return check_positive_number("eps", eps)
 
 
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adagrad", "adamw")
 
 
 def make_optimizer(name: str, params, lr: float, **hyper) -> Optimizer:
-    """Build an optimizer by name: "sgd", "momentum", "nesterov", "rmsprop" or "adam".
+    """Build an optimizer by name: one of ``OPTIMIZERS``.
 
     "momentum" is SGD with momentum=0.9 and "nesterov" SGD with momentum=0.9, nesterov=True,
     unless ``hyper`` says otherwise. Other hyperparameters are passed on by keyword.
@@ -315,7 +315,7 @@ def make_optimizer(name: str, params, lr: float, **hyper) -> Optimizer:
         hyper = {"momentum": 0.9, **hyper}
     elif name == "nesterov":
         hyper = {"momentum": 0.9, "nesterov": True, **hyper}
-    cls = {"rmsprop": RMSProp, "adam": Adam}.get(name, SGD)
+    cls = {"rmsprop": RMSProp, "adam": Adam, "adagrad": AdaGrad, "adamw": AdamW}.get(name, SGD)
     allowed = _keyword_names(cls)
     for key in hyper:
         if key not in allowed:

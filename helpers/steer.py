@@ -18,7 +18,6 @@ Settings changes are queued and applied at the start of the next step, each logg
 
 from __future__ import annotations
 
-import contextlib
 import math
 import signal
 import threading
@@ -31,6 +30,7 @@ from helpers import diagnostics
 from helpers.batches import as_rng
 from helpers.losses import MSELoss, SoftmaxCrossEntropy
 from helpers.optim import SGD
+from helpers.timing import one_blas_thread
 from helpers.validate import (
     check_array,
     check_batch_size,
@@ -305,16 +305,6 @@ def _check_data(model, X, y, loss_fn) -> tuple[np.ndarray, np.ndarray]:
         y = check_array("y", y, ndim=2)
     check_same_length(X, y)
     return X, y
-
-
-def one_blas_thread():
-    """A context in which numpy's BLAS uses one thread: for the small products of these networks
-    one thread is faster, and on a busy machine several spin-waiting threads are far slower."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl is a dependency of the course
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def active_threads() -> list[threading.Thread]:

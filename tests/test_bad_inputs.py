@@ -540,7 +540,7 @@ def _gd_2d():
 
     return {
         "lab.gd_2d.make_objective": entry(p.make_objective, dict,
-                                             {"objective": CHOICE, "kappa": POSITIVE}),
+                                             {"landscape": CHOICE, "kappa": POSITIVE}),
         "lab.gd_2d.hessian": entry(p.hessian, lambda: {"objective": QuadraticBowl(),
                                                           "x": [0.0, 0.0]},
                                       {"objective": [None, 5, Parabola()],
@@ -577,7 +577,7 @@ def _gd_2d():
                                              "repeats": COUNT, "max_work": COUNT,
                                              "fd_n": COUNT, "fd_max_d": COUNT}),
         "panels.gd_2d.compute": entry(pp.compute, dict, {
-            "objective": CHOICE, "kappa": POSITIVE, "lr": POSITIVE, "num_steps": COUNT0}),
+            "landscape": CHOICE, "kappa": POSITIVE, "lr": POSITIVE, "num_steps": COUNT0}),
     }
 
 
@@ -710,22 +710,22 @@ def _optimizers():
 
     return {
         "lab.optimizers.make_objective": entry(p.make_objective, dict,
-                                                  {"problem": CHOICE, "kappa": POSITIVE}),
+                                                  {"landscape": CHOICE, "kappa": POSITIVE}),
         "lab.optimizers.optimizer_hyper": entry(p.optimizer_hyper,
                                                    lambda: {"optimizer": "momentum",
                                                             "momentum": 0.9},
                                                    {"optimizer": CHOICE, "momentum": FRACTION}),
         "lab.optimizers.run_optimizer": entry(p.run_optimizer, lambda: {"num_steps": 5}, {
-            "problem": CHOICE, "optimizer": CHOICE, "lr": POSITIVE, "momentum": FRACTION,
+            "landscape": CHOICE, "optimizer": CHOICE, "lr": POSITIVE, "momentum": FRACTION,
             "kappa": POSITIVE, "num_steps": COUNT0, "x0": ["a", [0.0], [math.nan, 0.0]],
             "tol": POSITIVE}),
         "panels.optimizers.compute": entry(pp.compute, lambda: {"num_steps": 5}, {
-            "optimizer": CHOICE, "lr": POSITIVE, "momentum": FRACTION, "problem": CHOICE,
+            "optimizer": CHOICE, "lr": POSITIVE, "momentum": FRACTION, "landscape": CHOICE,
             "kappa": POSITIVE, "num_steps": COUNT}),
         "lab.optimizers.suggest_lr": entry(p.suggest_lr, dict, {
-            "problem": CHOICE, "optimizer": CHOICE, "kappa": POSITIVE, "momentum": FRACTION}),
+            "landscape": CHOICE, "optimizer": CHOICE, "kappa": POSITIVE, "momentum": FRACTION}),
         "lab.optimizers.max_stable_lr": entry(p.max_stable_lr, dict, {
-            "problem": CHOICE, "optimizer": CHOICE, "kappa": POSITIVE, "momentum": FRACTION}),
+            "landscape": CHOICE, "optimizer": CHOICE, "kappa": POSITIVE, "momentum": FRACTION}),
         "lab.optimizers.optimal_momentum": entry(p.optimal_momentum, lambda: {"kappa": 10.0},
                                                     {"kappa": POSITIVE + [0.5]}),
         "lab.optimizers.optimal_momentum_lr": entry(
@@ -1038,9 +1038,6 @@ def _validation():
         "experiment.final_exam": entry(experiment.final_exam, lambda: {
             "model": mnist_model(), "data": mnist_data()}, {"model": [None, 5],
                                                           "data": [None, 5]}),
-        "experiment.make_named_optimizer": entry(experiment.make_named_optimizer, lambda: {
-            "name": "adamw", "params": point(), "lr": 0.1}, {
-            "name": CHOICE, "params": [None, 5], "lr": POSITIVE}),
         "lab.optimizers.decay_toy": entry(lo.decay_toy, lambda: {"num_steps": 5}, {
             "lr": POSITIVE, "weight_decay": NONNEG, "num_steps": COUNT, "grad_size": POSITIVE}),
         "lab.optimizers.effective_steps_on_bowl": entry(lo.effective_steps_on_bowl, lambda: {

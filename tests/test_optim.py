@@ -262,9 +262,16 @@ def test_betas_must_be_a_pair_of_fractions():
 
 
 def test_make_optimizer_rejects_an_unknown_name():
-    expected = "name must be one of 'sgd', 'momentum', 'nesterov', 'rmsprop', 'adam'; got 'adagrad'"
+    expected = ("name must be one of 'sgd', 'momentum', 'nesterov', 'rmsprop', 'adam', 'adagrad', "
+                "'adamw'; got 'lbfgs'")
     with pytest.raises(ValueError, match=expected):
-        make_optimizer("adagrad", [], lr=0.1)
+        make_optimizer("lbfgs", [], lr=0.1)
+
+
+def test_make_optimizer_builds_adagrad_and_adamw():
+    x = np.zeros(2)
+    assert isinstance(make_optimizer("adagrad", [(x, np.zeros(2))], lr=0.1), AdaGrad)
+    assert make_optimizer("adamw", [(x, np.zeros(2))], lr=0.1).weight_decay == 0.01
 
 
 def test_make_optimizer_rejects_an_unknown_hyperparameter():

@@ -29,7 +29,7 @@ def panel():
 @pytest.fixture
 def fresh(panel):
     """The shared panel, reset to its defaults (building a panel costs a render)."""
-    panel.controls["objective"].value = "bowl"
+    panel.controls["landscape"].value = "bowl"
     panel.controls["kappa"].value = 10.0
     panel.controls["lr"].value = 0.15
     panel.controls["num_steps"].value = 50
@@ -40,8 +40,8 @@ def fresh(panel):
 
 
 def test_panel_has_its_named_controls(fresh):
-    assert list(fresh.controls) == ["objective", "kappa", "lr", "num_steps"]
-    assert list(fresh.controls["objective"].options) == ["bowl", "Rosenbrock"]
+    assert list(fresh.controls) == ["landscape", "kappa", "lr", "num_steps"]
+    assert list(fresh.controls["landscape"].options) == ["bowl", "Rosenbrock"]
 
 
 def test_kappa_is_a_log_slider_from_1_to_100(fresh):
@@ -113,18 +113,18 @@ def test_steps_slider_extremes(fresh, num_steps):
 
 
 def test_choosing_rosenbrock_greys_out_kappa_and_sets_its_lr(fresh):
-    fresh.controls["objective"].value = "Rosenbrock"
+    fresh.controls["landscape"].value = "Rosenbrock"
     assert fresh.controls["kappa"].disabled
     assert fresh.controls["lr"].value == pytest.approx(0.001)
-    assert fresh.state["objective"] == "Rosenbrock"
+    assert fresh.state["landscape"] == "Rosenbrock"
     assert fresh.state["lr"] == pytest.approx(0.001)
     assert "Crawling" in fresh.message_text
-    fresh.controls["objective"].value = "bowl"
+    fresh.controls["landscape"].value = "bowl"
     assert not fresh.controls["kappa"].disabled
 
 
 def test_rosenbrock_with_too_large_an_lr_bounces_in_the_valley(fresh):
-    fresh.controls["objective"].value = "Rosenbrock"
+    fresh.controls["landscape"].value = "Rosenbrock"
     fresh.controls["lr"].value = 0.004
     assert "too large to settle at the minimum" in fresh.message_text
     assert fresh.state["limit_settled"] == pytest.approx(0.004, rel=0.1)
@@ -132,7 +132,7 @@ def test_rosenbrock_with_too_large_an_lr_bounces_in_the_valley(fresh):
 
 @pytest.mark.parametrize("lr", [1e-4, 3.0])
 def test_rosenbrock_lr_extremes_give_a_message_not_a_traceback(fresh, lr):
-    fresh.controls["objective"].value = "Rosenbrock"
+    fresh.controls["landscape"].value = "Rosenbrock"
     fresh.controls["lr"].value = lr
     assert fresh.state["lr"] == lr
     assert fresh.message_text.startswith("Rosenbrock, lr =")
@@ -238,10 +238,10 @@ def test_gradient_cost_rows_have_the_timings():
 
 @pytest.mark.parametrize(
     ("kwargs", "name"),
-    [({"objective": "valley"}, "objective"), ({"kappa": 0.5}, "kappa"), ({"kappa": -1.0}, "kappa"),
+    [({"landscape": "valley"}, "landscape"), ({"kappa": 0.5}, "kappa"), ({"kappa": -1.0}, "kappa"),
      ({"lr": 0.0}, "lr"), ({"num_steps": 0}, "num_steps")],
 )
 def test_bad_input_raises_value_error_naming_the_argument(kwargs, name):
-    args = {"objective": "bowl", "kappa": 10.0, "lr": 0.1, "num_steps": 20} | kwargs
+    args = {"landscape": "bowl", "kappa": 10.0, "lr": 0.1, "num_steps": 20} | kwargs
     with pytest.raises(ValueError, match=rf"^{name} must"):
         compute(**args)

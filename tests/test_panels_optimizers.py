@@ -26,13 +26,13 @@ def test_default_state_has_the_path_the_losses_and_gd_for_reference():
     assert "Plain GD at the same lr" in state["message"]
 
 
-@pytest.mark.parametrize("problem", opt.PROBLEMS)
-@pytest.mark.parametrize("optimizer", opt.OPTIMIZERS)
-def test_each_optimizer_at_its_suggested_lr_makes_progress(problem, optimizer):
-    lr = opt.SUGGESTED_LR[problem][optimizer]
-    state = opt_panel.compute(optimizer, lr, 0.9, problem, 10.0, 500)
+@pytest.mark.parametrize("landscape", opt.LANDSCAPES)
+@pytest.mark.parametrize("optimizer", opt.RACE)
+def test_each_optimizer_at_its_suggested_lr_makes_progress(landscape, optimizer):
+    lr = opt.SUGGESTED_LR[landscape][optimizer]
+    state = opt_panel.compute(optimizer, lr, 0.9, landscape, 10.0, 500)
     assert state["status"] in ("converged", "converging")
-    slow = (problem, optimizer) == ("rosenbrock", "gd")  # GD crawls along the curved valley
+    slow = (landscape, optimizer) == ("rosenbrock", "gd")  # GD crawls along the curved valley
     assert state["gaps"][-1] < state["gaps"][0] / (2 if slow else 10)
     assert np.all(np.isfinite(state["gaps"])) and np.all(state["gaps"] > 0)
 
@@ -58,7 +58,7 @@ def _makes_progress(state):
 
 @pytest.mark.parametrize("kappa", [100.0, 1000.0])
 @pytest.mark.parametrize("momentum", [0.5, 0.9])
-@pytest.mark.parametrize("optimizer", opt.OPTIMIZERS)
+@pytest.mark.parametrize("optimizer", opt.RACE)
 def test_suggested_lr_on_a_steep_bowl_converges(optimizer, momentum, kappa):
     lr = opt.suggest_lr("bowl", optimizer, kappa, momentum)
     assert _makes_progress(opt_panel.compute(optimizer, lr, momentum, "bowl", kappa, 1000))
@@ -66,7 +66,7 @@ def test_suggested_lr_on_a_steep_bowl_converges(optimizer, momentum, kappa):
 
 @pytest.mark.parametrize("kappa", [100.0, 1000.0])
 @pytest.mark.parametrize("lr", [0.05, 0.15, opt_panel.LR_MAX, "just above the limit"])
-@pytest.mark.parametrize("optimizer", opt.OPTIMIZERS)
+@pytest.mark.parametrize("optimizer", opt.RACE)
 def test_the_divergence_hint_is_a_smaller_lr_that_converges(optimizer, lr, kappa):
     if lr == "just above the limit":  # the formula's value would be within 10% of this lr
         lr = 1.05 * min(opt.max_stable_lr("bowl", optimizer, kappa, 0.9), 1.0)
@@ -116,7 +116,7 @@ def test_heavy_ball_on_the_bowl_beats_gd_at_the_tuned_lr():
 
 
 @pytest.mark.parametrize(("setting", "pattern"), [
-    ({"optimizer": "sgd"}, "optimizer"), ({"problem": "saddle"}, "problem"),
+    ({"optimizer": "sgd"}, "optimizer"), ({"landscape": "saddle"}, "landscape"),
     ({"lr": 0.0}, "lr"), ({"momentum": 1.0}, "momentum"), ({"num_steps": 0}, "num_steps"),
 ])
 def test_bad_values_are_named_in_the_error(setting, pattern):
@@ -208,7 +208,7 @@ def _shared_panel():
 @pytest.fixture
 def panel(_shared_panel):
     """One panel for the module (building one draws contours), reset to its defaults per test."""
-    defaults = {"problem": "bowl", "optimizer": "momentum", "lr": 0.05, "momentum": 0.9,
+    defaults = {"landscape": "bowl", "optimizer": "momentum", "lr": 0.05, "momentum": 0.9,
                 "kappa": 10.0, "num_steps": 100}
     for name, value in defaults.items():
         control = _shared_panel.controls[name]
@@ -218,18 +218,18 @@ def panel(_shared_panel):
 
 
 def test_panel_has_the_controls_the_notebook_names(panel):
-    assert list(panel.controls) == ["optimizer", "lr", "momentum", "problem", "kappa",
+    assert list(panel.controls) == ["optimizer", "lr", "momentum", "landscape", "kappa",
                                     "num_steps"]
     # lr and β follow the hand; a new κ (new contours) or number of steps (new axis) waits for
     # the release
     live = {name: c.continuous_update for name, c in panel.controls.items()
-            if name not in ("optimizer", "problem")}
+            if name not in ("optimizer", "landscape")}
     assert live == {"lr": True, "momentum": True, "kappa": False, "num_steps": False}
-    assert list(panel.controls["optimizer"].options) == list(opt.OPTIMIZERS)
+    assert list(panel.controls["optimizer"].options) == list(opt.RACE)
     assert panel.state["optimizer"] == "momentum" and panel.image.value
 
 
-@pytest.mark.parametrize("optimizer", opt.OPTIMIZERS)
+@pytest.mark.parametrize("optimizer", opt.RACE)
 def test_choosing_an_optimizer_redraws_its_path(panel, optimizer):
     panel.controls["optimizer"].value = optimizer
     assert panel.state["optimizer"] == optimizer
@@ -242,9 +242,9 @@ def test_choosing_an_optimizer_redraws_its_path(panel, optimizer):
     ("lr", "min"), ("lr", "max"), ("momentum", "min"), ("momentum", "max"),
     ("kappa", "min"), ("kappa", "max"), ("num_steps", "min"), ("num_steps", "max"),
 ])
-@pytest.mark.parametrize("problem", opt.PROBLEMS)
-def test_every_slider_extreme_gives_a_plot_and_a_message(panel, name, end, problem):
-    panel.controls["problem"].value = problem
+@pytest.mark.parametrize("landscape", opt.LANDSCAPES)
+def test_every_slider_extreme_gives_a_plot_and_a_message(panel, name, end, landscape):
+    panel.controls["landscape"].value = landscape
     control = panel.controls[name]
     log = name in ("lr", "kappa")  # log sliders: min and max are exponents
     value = control.base ** getattr(control, end) if log else getattr(control, end)
@@ -259,16 +259,16 @@ def test_every_slider_extreme_gives_a_plot_and_a_message(panel, name, end, probl
 
 
 def test_changing_the_problem_moves_lr_and_locks_kappa(panel):
-    panel.controls["problem"].value = "rosenbrock"
+    panel.controls["landscape"].value = "rosenbrock"
     assert panel.controls["lr"].value == pytest.approx(opt.SUGGESTED_LR["rosenbrock"]["momentum"])
     assert panel.controls["kappa"].disabled
-    assert panel.state["problem"] == "rosenbrock" and panel.state["status"] != "diverged"
-    panel.controls["problem"].value = "bowl"
+    assert panel.state["landscape"] == "rosenbrock" and panel.state["status"] != "diverged"
+    panel.controls["landscape"].value = "bowl"
     assert not panel.controls["kappa"].disabled
 
 
 def test_a_diverged_run_zooms_the_loss_axis_onto_its_few_steps(panel):
-    panel.controls["problem"].value = "rosenbrock"
+    panel.controls["landscape"].value = "rosenbrock"
     panel.controls["lr"].value = 2.0
     ax_loss = panel.artists["ax_loss"]
     assert panel.state["diverged_at"] is not None

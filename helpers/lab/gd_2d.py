@@ -44,7 +44,7 @@ BOWL_X0 = np.array([-1.8, 0.9])  # start of the bowl runs: off both axes, so bot
 ROSENBROCK_X0 = np.array([-1.2, 1.0])  # the classic start, on the far side of the curved valley
 
 
-OBJECTIVES = ("bowl", "Rosenbrock")
+LANDSCAPES = ("bowl", "Rosenbrock")  # the choice of valley, named "landscape" in 02 and 06
 
 
 VIEW = {"bowl": ((-2.0, 2.0), (-1.2, 1.2)), "Rosenbrock": ((-2.0, 2.0), (-1.0, 3.0))}
@@ -55,10 +55,10 @@ VIEW = {"bowl": ((-2.0, 2.0), (-1.2, 1.2)), "Rosenbrock": ((-2.0, 2.0), (-1.0, 3
 EDGE_RTOL = 1e-9  # lr within this (relative) of 2/λ_max is "on the edge"
 
 
-def make_objective(objective="bowl", kappa=10.0):
+def make_objective(landscape="bowl", kappa=10.0):
     """The panel's objective: ``QuadraticBowl(kappa)`` (λ_min = 1, on the axes) or Rosenbrock."""
-    check_choice("objective", objective, OBJECTIVES)
-    return QuadraticBowl(kappa=kappa) if objective == "bowl" else Rosenbrock()
+    check_choice("landscape", landscape, LANDSCAPES)
+    return QuadraticBowl(kappa=kappa) if landscape == "bowl" else Rosenbrock()
 
 
 def hessian(objective, x):

@@ -38,10 +38,11 @@ from ..validate import (
     check_seed,
 )
 
-OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adam")
+# the five of section 2's race and of the panel: plain GD ("gd") and four of optim.OPTIMIZERS
+RACE = ("gd", "momentum", "nesterov", "rmsprop", "adam")
 
 
-PROBLEMS = ("bowl", "rosenbrock")
+LANDSCAPES = ("bowl", "rosenbrock")  # the choice of valley, named "landscape" in 02 and 06
 
 
 X0 = {"bowl": (-1.8, 1.2), "rosenbrock": (-1.5, 2.0)}  # start points
@@ -50,7 +51,7 @@ X0 = {"bowl": (-1.8, 1.2), "rosenbrock": (-1.5, 2.0)}  # start points
 VIEW = {"bowl": ((-2.0, 2.0), (-1.5, 1.5)), "rosenbrock": ((-2.0, 2.0), (-1.0, 3.0))}
 
 
-# A learning rate that works for each optimizer on each problem: the panel's starting values
+# A learning rate that works for each optimizer on each landscape: the panel's starting values
 # (bowl with kappa = 10). ``suggest_lr`` adapts the bowl's to kappa for the panel's hints.
 SUGGESTED_LR = {
     "bowl": {"gd": 0.15, "momentum": 0.05, "nesterov": 0.05, "rmsprop": 0.05, "adam": 0.2},
@@ -64,10 +65,10 @@ LOSS_FLOOR = 1e-16  # f − f_min is clipped here before a log plot
 SCHEDULES = ("constant", "step", "cosine", "warmup", "warmup_cosine")
 
 
-def make_objective(problem: str = "bowl", kappa: float = 10.0):
+def make_objective(landscape: str = "bowl", kappa: float = 10.0):
     """The bowl ½ xᵀAx with eigenvalues 1 and kappa (axes-aligned), or Rosenbrock (a=1, b=100)."""
-    problem = check_choice("problem", problem, PROBLEMS)
-    if problem == "bowl":
+    landscape = check_choice("landscape", landscape, LANDSCAPES)
+    if landscape == "bowl":
         return QuadraticBowl(kappa=kappa, lam_min=1.0)
     return Rosenbrock()
 
@@ -78,7 +79,7 @@ def optimizer_hyper(optimizer: str, momentum: float) -> dict:
     gd: nothing; momentum, nesterov: SGD's momentum; adam: beta1 (beta2 stays 0.999);
     rmsprop: nothing (alpha stays 0.99, and torch's RMSProp has no momentum by default).
     """
-    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+    optimizer = check_choice("optimizer", optimizer, RACE)
     momentum = check_fraction("momentum", momentum)
     if optimizer in ("momentum", "nesterov"):
         return {"momentum": momentum}
@@ -87,35 +88,35 @@ def optimizer_hyper(optimizer: str, momentum: float) -> dict:
     return {}
 
 
-def run_optimizer(problem="bowl", optimizer="momentum", lr=0.05, momentum=0.9, kappa=10.0,
+def run_optimizer(landscape="bowl", optimizer="momentum", lr=0.05, momentum=0.9, kappa=10.0,
                   num_steps=100, *, x0=None, tol=1e-10):
-    """One optimizer from the problem's start point: a ``helpers.gd.Trajectory``.
+    """One optimizer from the landscape's start point: a ``helpers.gd.Trajectory``.
 
-    problem: "bowl" or "rosenbrock"; optimizer: one of ``OPTIMIZERS``; lr > 0;
+    landscape: "bowl" or "rosenbrock"; optimizer: one of ``RACE``; lr > 0;
     momentum: in [0, 1), see ``optimizer_hyper``; kappa >= 1 (bowl only); num_steps >= 1;
-    x0: start point (2,), by default ``X0[problem]``.
+    x0: start point (2,), by default ``X0[landscape]``.
     """
-    objective = make_objective(problem, kappa)
-    x0 = X0[problem] if x0 is None else x0
+    objective = make_objective(landscape, kappa)
+    x0 = X0[landscape] if x0 is None else x0
     hyper = optimizer_hyper(optimizer, momentum)
     # numpy is told to stay quiet: a diverging run is reported by its status, not by warnings
     with np.errstate(all="ignore"):
         return minimize(objective, x0, optimizer, lr=lr, num_steps=num_steps, tol=tol, **hyper)
 
 
-def suggest_lr(problem="bowl", optimizer="momentum", kappa=10.0, momentum=0.9) -> float:
-    """A learning rate that suits ``optimizer`` on ``problem``: what the panel suggests.
+def suggest_lr(landscape="bowl", optimizer="momentum", kappa=10.0, momentum=0.9) -> float:
+    """A learning rate that suits ``optimizer`` on ``landscape``: what the panel suggests.
 
     Bowl (λ_min = 1, λ_max = κ): plain GD's best fixed lr 2/(λ_min + λ_max); momentum's lr* of
     section 4, kept below 90% of the stability limit for the slider's β (lr* is meant for β*);
     Nesterov 1/λ_max. RMSProp and Adam scale each coordinate, so κ hardly matters to them:
     ``SUGGESTED_LR``. Rosenbrock: ``SUGGESTED_LR`` (the tuned values).
     """
-    problem = check_choice("problem", problem, PROBLEMS)
-    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+    landscape = check_choice("landscape", landscape, LANDSCAPES)
+    optimizer = check_choice("optimizer", optimizer, RACE)
     momentum = check_fraction("momentum", momentum)
-    if problem == "rosenbrock" or optimizer in ("rmsprop", "adam"):
-        return SUGGESTED_LR[problem][optimizer]
+    if landscape == "rosenbrock" or optimizer in ("rmsprop", "adam"):
+        return SUGGESTED_LR[landscape][optimizer]
     bowl = make_objective("bowl", kappa)
     if optimizer == "gd":
         return bowl.best_lr()
@@ -125,20 +126,20 @@ def suggest_lr(problem="bowl", optimizer="momentum", kappa=10.0, momentum=0.9) -
     return 1.0 / bowl.lam_max
 
 
-def max_stable_lr(problem="bowl", optimizer="gd", kappa=10.0, momentum=0.9) -> float:
+def max_stable_lr(landscape="bowl", optimizer="gd", kappa=10.0, momentum=0.9) -> float:
     """The lr above which (heavy-ball or Nesterov) GD blows up on a quadratic of curvature λ_max.
 
     λ_max = κ on the bowl, and Rosenbrock's largest curvature at its start point (about 2,100).
     GD: 2/λ_max; momentum: 2(1 + β)/λ_max; Nesterov: 2(1 + β)/((1 + 2β) λ_max). RMSProp and
     Adam take steps of about lr whatever the curvature: no such limit (inf).
     """
-    problem = check_choice("problem", problem, PROBLEMS)
-    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+    landscape = check_choice("landscape", landscape, LANDSCAPES)
+    optimizer = check_choice("optimizer", optimizer, RACE)
     kappa = _check_kappa(kappa)
     momentum = check_fraction("momentum", momentum)
     if optimizer in ("rmsprop", "adam"):
         return math.inf
-    if problem == "bowl":
+    if landscape == "bowl":
         lam_max = float(kappa)
     else:  # the Hessian of 100 (y − x²)² + (1 − x)² at the start point
         lam_max = float(np.linalg.eigvalsh(Rosenbrock().hessian(X0["rosenbrock"]))[-1])
@@ -316,7 +317,7 @@ def effective_steps_on_bowl(kappa: float = 25.0, settings=(("adagrad", 0.5), ("r
     coordinate is recorded. Returns {name: {"lr", "step" (T,) 1 … T, "effective_step" (T, 2),
     "distance" (T,) |x_t| to the minimum}}, the same noise for every optimizer.
     """
-    from ..experiment import make_named_optimizer
+    from ..optim import make_optimizer
 
     kappa = _check_kappa(kappa)
     num_steps = check_int("num_steps", num_steps, low=1)
@@ -333,7 +334,7 @@ def effective_steps_on_bowl(kappa: float = 25.0, settings=(("adagrad", 0.5), ("r
     for name, lr in settings:
         check_choice("settings[i][0]", name, tuple(ACCUMULATORS))
         x, g = np.array(start, dtype=float), np.zeros(2)
-        opt = make_named_optimizer(name, [(x, g)], lr=check_lr(lr))
+        opt = make_optimizer(name, [(x, g)], lr=check_lr(lr))
         steps, distance = np.empty((num_steps, 2)), np.empty(num_steps)
         for t in range(num_steps):
             g[:] = bowl.grad(x) + noises[t]

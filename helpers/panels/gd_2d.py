@@ -19,7 +19,7 @@ from ..gd import run_gd
 from ..lab.gd_2d import (
     BOWL_X0,
     EDGE_RTOL,
-    OBJECTIVES,
+    LANDSCAPES,
     ROSENBROCK_X0,
     VIEW,
     hessian,
@@ -45,7 +45,7 @@ NUM_STEPS_OPTIONS = (10, 20, 50, 100, 200, 500, 1000, 2000)
 GAP_FLOOR = 1e-30  # f − f* below this is drawn at this value on the log axis
 
 
-def compute(objective="bowl", kappa=10.0, lr=0.15, num_steps=50):
+def compute(landscape="bowl", kappa=10.0, lr=0.15, num_steps=50):
     """Run GD on the bowl (condition number ``kappa``) or on Rosenbrock; the panel's state.
 
     Returns a dict: xs (T+1, 2) path, gaps (T+1,) f(x_t) − f*, status / diverged_at /
@@ -54,20 +54,20 @@ def compute(objective="bowl", kappa=10.0, lr=0.15, num_steps=50):
     factors (bowl: |1 − lr·λ_i| per direction), theory_gaps (bowl: the exact f_t, else None),
     band (lr edges for the strip), message, level.
     """
-    check_choice("objective", objective, OBJECTIVES)
+    check_choice("landscape", landscape, LANDSCAPES)
     kappa = check_positive_number("kappa", kappa)
     lr = check_lr(lr)
     num_steps = check_int("num_steps", num_steps, low=1)
-    obj = make_objective(objective, kappa)
-    x0 = BOWL_X0 if objective == "bowl" else ROSENBROCK_X0
+    obj = make_objective(landscape, kappa)
+    x0 = BOWL_X0 if landscape == "bowl" else ROSENBROCK_X0
     traj = run_gd(obj, x0, lr, num_steps)
     state = {
-        "objective": objective, "kappa": kappa, "lr": lr, "num_steps": num_steps,
+        "landscape": landscape, "kappa": kappa, "lr": lr, "num_steps": num_steps,
         "xs": traj.xs, "gaps": traj.losses - obj.f_min, "x_min": np.asarray(obj.x_min),
         "status": traj.status, "diverged_at": traj.diverged_at,
-        "converged_at": traj.converged_at, "view": VIEW[objective],
+        "converged_at": traj.converged_at, "view": VIEW[landscape],
     }
-    if objective == "bowl":
+    if landscape == "bowl":
         state.update(_bowl_facts(obj, x0, lr, num_steps))
     else:
         state.update(_rosenbrock_facts(obj, traj, lr))
@@ -126,7 +126,7 @@ def _rosenbrock_facts(rosen, traj, lr):
 def _message(s):
     lr, T = s["lr"], len(s["xs"]) - 1
     gap = s["gaps"][-1]
-    if s["objective"] == "bowl":
+    if s["landscape"] == "bowl":
         limit = s["max_stable_lr"]
         head = f"κ = {s['kappa']:.3g}, lr = {lr:.3g}"
         if s["diverged_at"] is not None:
@@ -172,7 +172,7 @@ def _message(s):
 def make_figure():
     """The figure: contours with the path, f − f* on a log axis, and the lr strip. Returns
     (fig, artists); the contours and the strip's bands are drawn by ``draw`` (they change with
-    the objective and κ)."""
+    the landscape and κ)."""
     fig = Figure(figsize=(7.0, 4.8))
     grid = fig.add_gridspec(2, 2, height_ratios=[3.0, 0.42], width_ratios=[1.25, 1.0],
                             hspace=0.62, wspace=0.42, left=0.1, right=0.97, top=0.94,
@@ -201,7 +201,7 @@ def make_figure():
 def _draw_contours(art, state):
     ax = art["ax_c"]
     ax.cla()
-    obj = make_objective(state["objective"], state["kappa"])
+    obj = make_objective(state["landscape"], state["kappa"])
     xlim, ylim = state["view"]
     plot_contours(obj, ax=ax, xlim=xlim, ylim=ylim, levels=14, num=120)
     (art["path"],) = ax.plot([], [], "-o", color=COLORS["gd"], lw=0.9, ms=2.5, label="GD path",
@@ -211,7 +211,7 @@ def _draw_contours(art, state):
     ax.set_ylabel("$x_2$", labelpad=1)
     art["title_c"] = ax.text(0.5, 1.03, "", transform=ax.transAxes, ha="center", fontsize=10,
                              animated=True)
-    art["contours_for"] = (state["objective"], state["kappa"])
+    art["contours_for"] = (state["landscape"], state["kappa"])
 
 
 def _draw_bands(art, state):
@@ -221,7 +221,7 @@ def _draw_bands(art, state):
     lo, hi = state["band"]
     left, right = STRIP_XLIM
     stable, unstable = COLORS["stable"], COLORS["unstable"]
-    if state["objective"] == "bowl":
+    if state["landscape"] == "bowl":
         items = [
             ax.axvspan(left, lo, color=stable, alpha=0.35, lw=0, label="stable: lr < 2/λ_max"),
             ax.axvspan(lo, right, color=unstable, alpha=0.45, lw=0, label="diverges"),
@@ -244,22 +244,22 @@ def _draw_bands(art, state):
                        ncol=len(handles), fontsize=7.5, handlelength=1.4, columnspacing=0.9,
                        borderaxespad=0.2)
     art["bands"] = [*items, legend]
-    art["bands_for"] = (state["objective"], state["band"])
-    lines = [art["measured"]] + ([art["theory"]] if state["objective"] == "bowl" else [])
+    art["bands_for"] = (state["landscape"], state["band"])
+    lines = [art["measured"]] + ([art["theory"]] if state["landscape"] == "bowl" else [])
     art["ax_f"].legend(handles=lines, loc="upper right", fontsize=7.5)
 
 
 def draw(art, state):
     """Update the moving artists from ``compute``'s state. Returns True when the contours or
-    the bands were drawn again (a new objective or κ: a full redraw)."""
+    the bands were drawn again (a new landscape or κ: a full redraw)."""
     full = False
-    if art["contours_for"] != (state["objective"], state["kappa"]):
+    if art["contours_for"] != (state["landscape"], state["kappa"]):
         _draw_contours(art, state)
         full = True
     xs = state["xs"]
     art["path"].set_data(xs[:, 0], xs[:, 1])
     art["start"].set_data(xs[:1, 0], xs[:1, 1])
-    name = "bowl, κ = " + f"{state['kappa']:.3g}" if state["objective"] == "bowl" else "Rosenbrock"
+    name = "bowl, κ = " + f"{state['kappa']:.3g}" if state["landscape"] == "bowl" else "Rosenbrock"
     stopped = state["diverged_at"]
     kept = (f"diverged after {plural(stopped, 'step')} (run stopped)" if stopped
             else f"{plural(len(xs) - 1, 'step')} of GD")
@@ -289,7 +289,7 @@ def draw(art, state):
     art["stopped"].set_position(where)
     art["title_f"].set_text("loss gap: measured" + (" and theory" if theory is not None else ""))
 
-    if art["bands_for"] != (state["objective"], state["band"]):
+    if art["bands_for"] != (state["landscape"], state["band"]):
         _draw_bands(art, state)
         full = True
     lr = min(max(state["lr"], STRIP_XLIM[0]), STRIP_XLIM[1])
@@ -297,13 +297,13 @@ def draw(art, state):
     return full
 
 
-def make_panel(objective="bowl", kappa=10.0, lr=0.15, num_steps=50):
-    """The 2-D panel: "objective" (bowl / Rosenbrock), "kappa" (log, 1 … 100), "lr" (log),
+def make_panel(landscape="bowl", kappa=10.0, lr=0.15, num_steps=50):
+    """The 2-D panel: "landscape" (bowl / Rosenbrock), "kappa" (log, 1 … 100), "lr" (log),
     "num_steps". Choosing Rosenbrock greys out κ and sets lr to 0.001 (its scale). A new κ
     draws new contours, so κ and the steps redraw on release; lr follows the hand."""
     release = {"continuous_update": False}
     controls = {
-        "objective": dropdown(list(OBJECTIVES), objective, description="objective"),
+        "landscape": dropdown(list(LANDSCAPES), landscape, description="landscape"),
         "kappa": lr_slider(kappa, min=1.0, max=100.0, description="condition κ", **release),
         "lr": lr_slider(lr, min=LR_MIN, max=LR_MAX),
         "num_steps": selection_slider(NUM_STEPS_OPTIONS, num_steps, description="steps",
@@ -311,13 +311,13 @@ def make_panel(objective="bowl", kappa=10.0, lr=0.15, num_steps=50):
     }
     panel = Panel(controls, compute, make_figure, draw)
 
-    def on_objective(change):
+    def on_landscape(change):
         rosen = change["new"] == "Rosenbrock"
         controls["kappa"].disabled = rosen
         with panel.hold_refresh():  # one redraw for both changes
-            controls["lr"].value = 0.001 if rosen else 0.15  # each objective's own scale of lr
+            controls["lr"].value = 0.001 if rosen else 0.15  # each landscape's own scale of lr
             controls["num_steps"].value = 2000 if rosen else 50
 
-    controls["objective"].observe(on_objective, names="value")
-    controls["kappa"].disabled = objective == "Rosenbrock"
+    controls["landscape"].observe(on_landscape, names="value")
+    controls["kappa"].disabled = landscape == "Rosenbrock"
     return panel

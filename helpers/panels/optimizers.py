@@ -15,9 +15,9 @@ from matplotlib.figure import Figure
 
 from ..blit import decade_above, decade_below
 from ..lab.optimizers import (
+    LANDSCAPES,
     LOSS_FLOOR,
-    OPTIMIZERS,
-    PROBLEMS,
+    RACE,
     SUGGESTED_LR,
     VIEW,
     make_objective,
@@ -34,7 +34,7 @@ LR_MAX = 2.0  # the panel's largest learning rate
 
 
 
-def compute(optimizer="momentum", lr=0.05, momentum=0.9, problem="bowl", kappa=10.0,
+def compute(optimizer="momentum", lr=0.05, momentum=0.9, landscape="bowl", kappa=10.0,
                   num_steps=100) -> dict:
     """The panel's state: the chosen optimizer's path and losses, and plain GD at the same lr.
 
@@ -43,18 +43,18 @@ def compute(optimizer="momentum", lr=0.05, momentum=0.9, problem="bowl", kappa=1
     GD (None when the chosen optimizer is GD); ``xlim``, ``ylim``, ``x_min``; ``message`` and
     ``level``.
     """
-    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
-    problem = check_choice("problem", problem, PROBLEMS)
+    optimizer = check_choice("optimizer", optimizer, RACE)
+    landscape = check_choice("landscape", landscape, LANDSCAPES)
     lr = check_lr(lr)
     num_steps = check_int("num_steps", num_steps, low=1)
     kappa = check_positive_number("kappa", kappa)
-    traj = run_optimizer(problem, optimizer, lr, momentum, kappa, num_steps)
-    ref = None if optimizer == "gd" else run_optimizer(problem, "gd", lr, momentum, kappa,
+    traj = run_optimizer(landscape, optimizer, lr, momentum, kappa, num_steps)
+    ref = None if optimizer == "gd" else run_optimizer(landscape, "gd", lr, momentum, kappa,
                                                        num_steps)
-    objective = make_objective(problem, kappa)
-    xlim, ylim = VIEW[problem]
+    objective = make_objective(landscape, kappa)
+    xlim, ylim = VIEW[landscape]
     state = {
-        "problem": problem, "optimizer": optimizer, "lr": lr, "momentum": momentum,
+        "landscape": landscape, "optimizer": optimizer, "lr": lr, "momentum": momentum,
         "kappa": kappa, "num_steps": num_steps,
         "xs": traj.xs, "gaps": _gaps(traj, objective), "status": traj.status,
         "diverged_at": traj.diverged_at, "converged_at": traj.converged_at,
@@ -86,7 +86,7 @@ def _message(state, traj, ref) -> tuple[str, str]:
             text += f" Plain GD at the same lr: {ref.status}."
     if state["optimizer"] in ("gd", "rmsprop"):
         text += f" (The momentum slider does nothing for {name}.)"
-    if state["problem"] == "rosenbrock":
+    if state["landscape"] == "rosenbrock":
         text += " (κ applies to the bowl only.)"
     if traj.status in ("diverged", "diverging"):
         suggested = _lr_hint(state)
@@ -114,7 +114,7 @@ def _verdict(state, traj) -> str:
     if traj.status == "converging":
         trend = (f"the loss fell from {start} to {end}" if gaps[-1] < gaps[0]
                  else f"the loss is {end} (it started at {start}) and falling")
-        limit = max_stable_lr(state["problem"], state["optimizer"], state["kappa"],
+        limit = max_stable_lr(state["landscape"], state["optimizer"], state["kappa"],
                                 state["momentum"])
         # room to grow: twice this lr is still below the slider's end and the stability limit
         larger = ", or a larger learning rate," if 2 * lr <= min(LR_MAX, limit) else ""
@@ -141,10 +141,10 @@ def _lr_hint(state) -> float | None:
     halves until a run with the panel's other settings makes progress without growing.
     """
     lr = state["lr"]
-    guess = suggest_lr(state["problem"], state["optimizer"], state["kappa"], state["momentum"])
+    guess = suggest_lr(state["landscape"], state["optimizer"], state["kappa"], state["momentum"])
     guess = _round_down(guess if guess < 0.9 * lr else lr / 2)
     for _ in range(20):
-        traj = run_optimizer(state["problem"], state["optimizer"], guess, state["momentum"],
+        traj = run_optimizer(state["landscape"], state["optimizer"], guess, state["momentum"],
                              state["kappa"], state["num_steps"])
         if traj.status not in ("diverged", "diverging") and traj.losses[-1] < traj.losses[0]:
             return guess
@@ -161,9 +161,9 @@ def _round_down(x: float) -> float:
 
 # ---- the panel ----------------------------------------------------------------------------------
 
-def make_figure(problem="bowl", kappa=10.0):
-    """The figure: contours of the problem (left), f − f_min against the step (right).
-    Returns (fig, artists); the contours are drawn by ``draw`` when the problem changes."""
+def make_figure(landscape="bowl", kappa=10.0):
+    """The figure: contours of the landscape (left), f − f_min against the step (right).
+    Returns (fig, artists); the contours are drawn by ``draw`` when the landscape changes."""
     fig = Figure(figsize=(9.0, 4.0))
     ax_path, ax_loss = fig.subplots(1, 2)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.9, wspace=0.3)
@@ -184,10 +184,10 @@ def make_figure(problem="bowl", kappa=10.0):
 
 
 def _draw_contours(art, state):
-    """Contours of the chosen problem, with fresh path artists on them."""
+    """Contours of the chosen landscape, with fresh path artists on them."""
     ax = art["ax_path"]
     ax.clear()
-    plot_contours(make_objective(state["problem"], state["kappa"]), ax=ax,
+    plot_contours(make_objective(state["landscape"], state["kappa"]), ax=ax,
                   xlim=state["xlim"], ylim=state["ylim"], num=120)
     ax.set_title("path on the contours of f")
     (art["ref_path"],) = ax.plot([], [], "--", color=COLORS["gd"], lw=1, alpha=0.6,
@@ -203,8 +203,8 @@ def draw(art, state):
     Returns True when the contours or a legend changed (a full redraw)."""
     ax_loss = art["ax_loss"]
     full = False
-    contours_for = (state["problem"], state["kappa"] if state["problem"] == "bowl" else None)
-    if art["contours_for"] != contours_for:  # contours only change with the problem
+    contours_for = (state["landscape"], state["kappa"] if state["landscape"] == "bowl" else None)
+    if art["contours_for"] != contours_for:  # contours only change with the landscape
         _draw_contours(art, state)
         art["contours_for"], full = contours_for, True
     color = COLORS[state["optimizer"]]
@@ -242,25 +242,25 @@ def _draw_legends(art, state, color):
         line.set_label(state["optimizer"])
     art["ref_path"].set_visible(ref)
     art["ref_path"].set_label("plain GD, same lr" if ref else "_hidden")  # no legend entry
-    art["ax_path"].legend(loc="lower right" if state["problem"] == "bowl" else "lower left",
+    art["ax_path"].legend(loc="lower right" if state["landscape"] == "bowl" else "lower left",
                           fontsize=8)
     art["ax_loss"].legend(handles=[a for a in (art["loss"], art["ref_loss"], art["blowup"])
                                    if a.get_visible()], fontsize=8, loc="upper right")
 
 
-def make_panel(optimizer="momentum", lr=None, momentum=0.9, problem="bowl", kappa=10.0,
+def make_panel(optimizer="momentum", lr=None, momentum=0.9, landscape="bowl", kappa=10.0,
                num_steps=100) -> Panel:
     """The notebook's optimizer panel: the path of one optimizer and of plain GD, side by side.
 
-    Changing the problem moves the learning rate to ``suggest_lr`` for it (the two valleys
+    Changing the landscape moves the learning rate to ``suggest_lr`` for it (the two valleys
     need learning rates 100 times apart).
     """
-    lr = SUGGESTED_LR[problem][optimizer] if lr is None else lr
+    lr = SUGGESTED_LR[landscape][optimizer] if lr is None else lr
     controls = {
-        "optimizer": dropdown(OPTIMIZERS, optimizer, description="optimizer"),
+        "optimizer": dropdown(RACE, optimizer, description="optimizer"),
         "lr": lr_slider(lr, min=1e-4, max=LR_MAX),
         "momentum": float_slider(momentum, 0.0, 0.99, description="momentum β"),
-        "problem": dropdown(PROBLEMS, problem, description="problem"),
+        "landscape": dropdown(LANDSCAPES, landscape, description="landscape"),
         # a new κ draws new contours (a full redraw): on release
         "kappa": lr_slider(kappa, min=1.0, max=1000.0, step=0.05, description="κ (bowl)",
                            continuous_update=False),
@@ -270,11 +270,11 @@ def make_panel(optimizer="momentum", lr=None, momentum=0.9, problem="bowl", kapp
     }
     panel = Panel(controls, compute, make_figure, draw)
 
-    def on_problem(change):
+    def on_landscape(change):
         controls["kappa"].disabled = change["new"] != "bowl"
         controls["lr"].value = suggest_lr(change["new"], controls["optimizer"].value,
                                           controls["kappa"].value, controls["momentum"].value)
 
-    controls["problem"].observe(on_problem, names="value")
-    controls["kappa"].disabled = problem != "bowl"
+    controls["landscape"].observe(on_landscape, names="value")
+    controls["kappa"].disabled = landscape != "bowl"
     return panel
