@@ -30,11 +30,11 @@ import ipywidgets as widgets
 from .blit import Frames
 from .validate import check_choice, check_int, check_number, check_positive_number
 
-_SLIDER_LAYOUT = {"width": "460px"}
+SLIDER_LAYOUT = {"width": "460px"}
 # Sliders follow the hand: a new value is sent while the handle is dragged. A panel whose frame
 # is costly passes continuous_update=False (a new value when the handle is released).
 _LIVE = {"continuous_update": True}
-_SLIDER_STYLE = {"description_width": "110px"}
+SLIDER_STYLE = {"description_width": "110px"}
 # A slider event schedules a frame this much later on the kernel's event loop; events that
 # arrive before it runs are folded into it (the frame reads the newest values).
 COALESCE_SECONDS = 0.001
@@ -62,8 +62,8 @@ def lr_slider(value=0.1, min=1e-3, max=1.5, *, description="learning rate", base
         step=step,
         description=description,
         readout_format=".3g",
-        layout=_SLIDER_LAYOUT,
-        style=_SLIDER_STYLE,
+        layout=SLIDER_LAYOUT,
+        style=SLIDER_STYLE,
         **{**_LIVE, **kwargs},
     )
 
@@ -106,8 +106,8 @@ def selection_slider(options, value, *, description, **kwargs):
         raise TypeError(f"options must be a non-empty list of values; got {options!r}")
     check_choice("value", value, options)
     return widgets.SelectionSlider(
-        options=list(options), value=value, description=description, layout=_SLIDER_LAYOUT,
-        style=_SLIDER_STYLE, **{**_LIVE, **kwargs},
+        options=list(options), value=value, description=description, layout=SLIDER_LAYOUT,
+        style=SLIDER_STYLE, **{**_LIVE, **kwargs},
     )
 
 
@@ -116,7 +116,7 @@ def int_slider(value, min, max, *, description, step=1, **kwargs):
     _check_in_range(check_int("value", value), check_int("min", min), check_int("max", max))
     return widgets.IntSlider(
         value=value, min=min, max=max, step=step, description=description,
-        layout=_SLIDER_LAYOUT, style=_SLIDER_STYLE, **{**_LIVE, **kwargs},
+        layout=SLIDER_LAYOUT, style=SLIDER_STYLE, **{**_LIVE, **kwargs},
     )
 
 
@@ -126,7 +126,7 @@ def float_slider(value, min, max, *, description, step=0.01, readout_format=".2f
                     check_number("max", max))
     return widgets.FloatSlider(
         value=value, min=min, max=max, step=step, description=description,
-        readout_format=readout_format, layout=_SLIDER_LAYOUT, style=_SLIDER_STYLE,
+        readout_format=readout_format, layout=SLIDER_LAYOUT, style=SLIDER_STYLE,
         **{**_LIVE, **kwargs},
     )
 
@@ -139,7 +139,7 @@ def dropdown(options, value=None, *, description, **kwargs):
         check_choice("value", value, options)
     return widgets.Dropdown(
         options=options, value=value if value is not None else list(options)[0],
-        description=description, layout=_SLIDER_LAYOUT, style=_SLIDER_STYLE, **kwargs,
+        description=description, layout=SLIDER_LAYOUT, style=SLIDER_STYLE, **kwargs,
     )
 
 

@@ -24,6 +24,8 @@ from ..plots import COLORS
 from ..train import History
 from ..validate import check_positive_number, check_seed
 from ..widgets import (
+    SLIDER_LAYOUT,
+    SLIDER_STYLE,
     Panel,
     batch_size_slider,
     dropdown,
@@ -98,8 +100,7 @@ class TrainingPanel(Panel):
                                            icon="play", tooltip="train a new network")
         self.clear_button = widgets.Button(description="Clear runs", tooltip="empty the table")
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="training",
-                                            layout={"width": "460px"},
-                                            style={"description_width": "110px"})
+                                            layout=SLIDER_LAYOUT, style=SLIDER_STYLE)
         self.table = widgets.HTML(value="")
         self.train_button.on_click(self._on_train)
         self.clear_button.on_click(self._on_clear)
