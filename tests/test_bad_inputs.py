@@ -1178,7 +1178,6 @@ SKIPPED = {
     "widgets.Panel": "built by each make_panel from its own widgets (tests/test_widgets.py)",
     # no argument to get wrong
     "plots.use_style": "takes no argument",
-    "experiment.one_blas_thread": "takes no argument",
     "panels.gd_1d.make_figure": "takes no argument",
     "panels.sgd.make_figure": "takes no argument",
     "panels.escape.make_figure": "takes no argument",
@@ -1275,7 +1274,6 @@ SKIPPED = {
     # training monitors, threads and widgets
     "diagnostics.hints": "reads the records measure returned",
     "steer.Change": "a record that Trainer fills in",
-    "steer.one_blas_thread": "takes no argument",
     "steer.active_threads": "takes no argument",
     "steer.stop_all": "takes no argument",
     "steer.install_interrupt_stop": "takes no argument",
