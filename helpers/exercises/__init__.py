@@ -19,6 +19,7 @@ runs every checker against its solution and against each diagnosed mistake.
 from __future__ import annotations
 
 import importlib
+import math
 import pkgutil
 import traceback
 from collections.abc import Callable
@@ -211,6 +212,20 @@ def as_arrays(out, shapes: dict, where: str) -> list[np.ndarray]:
                        f"({order}) in this order, each with the shape of what it belongs to.")
         arrays.append(as_array(item, shape, what, where))
     return arrays
+
+
+def read_step_count(out, where: str) -> float:
+    """A learner's step count: a whole number >= 0, or None for "never" (read as inf)."""
+    if out is None:
+        return math.inf  # None: "never gets there"
+    if isinstance(out, (int, float, np.number)) and not isinstance(out, bool) and np.isposinf(out):
+        raise Hint(f"{where} your function returned inf: return None for a run that never gets "
+                   "within tol, and otherwise the number of steps.")
+    value = as_number(out, where)
+    if value < 0 or value != int(value):
+        raise Hint(f"{where} return a whole number of steps (or None); yours is "
+                   f"{'negative' if value < 0 else 'not a whole number'}.")
+    return value
 
 
 def close(a, b, tol: float = 1e-9) -> bool:

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from . import Hint, Mistake, as_number, exercise, log_uniform, run_cases
+from . import Mistake, as_number, exercise, log_uniform, read_step_count, run_cases
 
 GD_STEP_MISTAKES = {
     "uphill": Mistake("your step goes uphill (wrong sign): gradient descent moves against the "
@@ -118,16 +118,7 @@ def _steps_cases(rng):
 
 
 def _read_steps(out, where, case):
-    if out is None:
-        return math.inf  # None: "never gets there"
-    if isinstance(out, (int, float, np.number)) and not isinstance(out, bool) and np.isposinf(out):
-        raise Hint(f"{where} your function returned inf: return None for a run that never gets "
-                   "within tol, and otherwise the number of steps.")
-    value = as_number(out, where)
-    if value < 0 or value != int(value):
-        raise Hint(f"{where} return a whole number of steps (or None); yours is "
-                   f"{'negative' if value < 0 else 'not a whole number'}.")
-    return value
+    return read_step_count(out, where)
 
 
 def _steps_label(lr, x0, tol, max_steps):

@@ -20,6 +20,15 @@ def oscillating(lrs, betas, eigenvalues) -> np.ndarray:
     return swings
 
 
+def _finish_axes(ax, handles) -> None:
+    """The legend below the map, the log lr axis and the labels both maps share."""
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
+              fontsize=8, frameon=False)
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate lr (log scale)")
+    ax.set_ylabel("momentum β")
+
+
 def plot_momentum_map(result, ax=None, *, optimum=None, title=None):
     """Heat map of the measured steps over (lr, β); predicted rate contours; rate = 1 in red.
 
@@ -51,11 +60,7 @@ def plot_momentum_map(result, ax=None, *, optimum=None, title=None):
     if optimum is not None:
         handles += ax.plot(optimum[1], optimum[0], "*", color="white", mec="black", ms=14,
                            label="(lr*, β*) of section 4")
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
-              fontsize=8, frameon=False)
-    ax.set_xscale("log")
-    ax.set_xlabel("learning rate lr (log scale)")
-    ax.set_ylabel("momentum β")
+    _finish_axes(ax, handles)
     ax.set_title(title or f"steps to shrink the distance {1 / result['tol']:,.0f}-fold, κ = "
                           f"{result['kappa']:g}", fontsize=10)
     return ax, mesh
@@ -118,11 +123,7 @@ def plot_distance_map(result, ax=None, *, optimum=None, best=None):
     if best is not None:
         handles += ax.plot(best[1], best[0], "o", color=COLORS["momentum"], mec="black", ms=9,
                            label="closest at the end")
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
-              fontsize=8, frameon=False)
-    ax.set_xscale("log")
-    ax.set_xlabel("learning rate lr (log scale)")
-    ax.set_ylabel("momentum β")
+    _finish_axes(ax, handles)
     ax.set_title(f"distance left after {result['max_steps']} steps (log10 of |x|/|x₀|), noise "
                  f"{result['noise']:g}, κ = {result['kappa']:g}", fontsize=10)
     return ax, mesh
