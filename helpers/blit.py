@@ -11,8 +11,10 @@ slider that follows the hand needs a frame in a few tens of ms. Matplotlib's bli
    setting (``compress_level=1``: a larger file, made several times faster).
 
 A change of the axes' limits or scales moves ticks and labels, which live in the background: then
-the background is drawn again (a full redraw). ``Frames.png(full=...)`` does either. Saving the
-figure with ``savefig`` still draws everything, animated artists included.
+the background is drawn again (a full redraw). ``Frames.png(full=...)`` does either. A slider
+dragged back and forth visits the same few limits again and again, so the background of each
+is kept (up to ``KEPT_BACKGROUNDS``): coming back to limits already seen is a blit again. Saving
+the figure with ``savefig`` still draws everything, animated artists included.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 PNG_COMPRESS_LEVEL = 1  # zlib level 1: about 5× faster than the default 6 for a 20% larger file
+KEPT_BACKGROUNDS = 16  # backgrounds kept per figure, one per set of axes limits (~1 MB each)
 
 
 def axes_limits(fig) -> tuple:
@@ -52,8 +55,9 @@ def png_bytes(rgba) -> bytes:
 
 
 class Frames:
-    """PNG frames of one figure: a full redraw when asked or when the axes limits moved, else a
-    blitted frame (the stored background plus the animated artists).
+    """PNG frames of one figure: a full redraw when asked or when the axes moved to limits not
+    seen since the last full redraw, else a blitted frame (a stored background plus the animated
+    artists).
 
     fig: a ``matplotlib.figure.Figure``; its canvas becomes an Agg canvas (no pyplot, no window).
     After each frame, ``full_redraws`` and ``blits`` count what was done.
@@ -62,29 +66,39 @@ class Frames:
     def __init__(self, fig):
         self.fig = fig
         self.canvas = FigureCanvasAgg(fig)
-        self.background = None
-        self.limits = None
+        self.backgrounds = {}  # axes limits -> the background drawn with them (oldest first)
         self.animated = []  # the animated artists, found again at each full redraw
         self.full_redraws = 0
         self.blits = 0
 
     def png(self, *, full: bool = False) -> bytes:
-        """The figure as PNG bytes. full: draw the background again even if the limits stayed."""
-        if full or self.background is None or axes_limits(self.fig) != self.limits:
+        """The figure as PNG bytes.
+
+        full: something that is not animated changed (a legend, a band): forget every stored
+        background and draw it again.
+        """
+        if full:
+            self.backgrounds.clear()
+        background = self.backgrounds.get(axes_limits(self.fig))
+        if background is None:
             self.redraw_background()
         else:
-            self.canvas.restore_region(self.background)
+            self.canvas.restore_region(background)
             self.blits += 1
         for artist in self.animated:
             self.fig.draw_artist(artist)
         return png_bytes(np.asarray(self.canvas.buffer_rgba()))
 
     def redraw_background(self) -> None:
-        """Draw everything that is not animated, keep it as the background, and find the animated
-        artists again (an artist made since the last full redraw is drawn from now on)."""
+        """Draw everything that is not animated, keep it as the background of the current axes
+        limits, and find the animated artists again (an artist made since the last full redraw
+        is drawn from now on)."""
         self.canvas.draw()
-        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
-        self.limits = axes_limits(self.fig)
+        limits = axes_limits(self.fig)
+        self.backgrounds.pop(limits, None)
+        self.backgrounds[limits] = self.canvas.copy_from_bbox(self.fig.bbox)
+        while len(self.backgrounds) > KEPT_BACKGROUNDS:
+            del self.backgrounds[next(iter(self.backgrounds))]
         self.animated = animated_artists(self.fig)
         self.full_redraws += 1
 

@@ -172,6 +172,30 @@ def test_new_axes_limits_redraw_the_whole_figure():
     assert panel.last_frame_full is True
 
 
+def test_limits_seen_before_are_blitted_and_look_the_same_as_a_full_redraw():
+    """Dragging back and forth: the second visit to the zoomed-out limits reuses their stored
+    background, and the frame is the picture a full redraw gives (ticks of the right limits)."""
+    panel = make_square_panel()
+    panel.controls["lr"].value = 0.5
+    panel.controls["lr"].value = 0.01  # zoom in: new limits, full redraw
+    panel.controls["lr"].value = 0.6  # back to limits seen before
+    assert panel.last_frame_full is False
+    blitted = png_pixels(panel.image.value)
+    panel.refresh(full=True)
+    assert np.abs(blitted - png_pixels(panel.image.value)).max() <= 2
+
+
+def test_a_full_redraw_forgets_the_stored_backgrounds():
+    """draw() returning True (a legend changed) makes every stored background stale."""
+    panel = make_square_panel()
+    panel.controls["lr"].value = 0.01
+    panel.controls["lr"].value = 0.5
+    panel.frames.png(full=True)
+    assert len(panel.frames.backgrounds) == 1
+    panel.controls["lr"].value = 0.01
+    assert panel.last_frame_full is True
+
+
 def test_savefig_still_draws_the_moving_artists():
     panel = make_square_panel()
     panel.controls["lr"].value = 0.8
