@@ -54,7 +54,7 @@ data: $(VENV)/.installed-lab
 	$(BIN)/python -m helpers.data --download
 
 execute: $(VENV)/.installed-test
-	cd notebooks && for nb in [0-9][0-9]_*.ipynb; do \
+	cd notebooks && for nb in [0-9][0-9]*_*.ipynb; do \
 		echo "$$nb"; $(TEST_ENV) ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace "$$nb" || exit 1; \
 	done
 

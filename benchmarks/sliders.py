@@ -28,7 +28,7 @@ import numpy as np
 from .report import Section, fmt_ratio, fmt_seconds, median, verdict
 
 # notebook -> module of helpers.panels
-PANELS = {"01": "gd_1d", "02": "gd_2d", "03": "sgd", "06": "optimizers", "07": "escape"}
+PANELS = {"01": "gd_1d", "02a": "gd_2d", "03b": "sgd", "06a": "optimizers", "07b": "escape"}
 TARGET_SECONDS = 0.050  # a drag frame: room for 20 frames a second
 TARGET_RATIO = 0.2  # a drag frame against a full redraw of the same panel
 

@@ -1,6 +1,6 @@
 """Predictions: the formulas that notebooks 06 and 07 compare their measurements with.
 
-SGD as diffusion (notebook 07). A step of SGD on a 1-D loss F,
+SGD as diffusion (notebook 07b). A step of SGD on a 1-D loss F,
 
     x ← x − lr·(F'(x) + ξ),   ξ: the mini-batch noise, mean 0, variance s² = σ²/B · (N − B)/(N − 1),
 
@@ -148,7 +148,7 @@ def steps_from_rate(rate, start: float, tol: float):
 def momentum_noise_floor(lr, beta, eigenvalues, noise: float):
     """E|x|² where noisy heavy-ball settles on a quadratic: noise² · lr/(1 − β) · Σ 1/(2λ).
 
-    Small-step approximation: each direction is a harmonic well (notebook 07) in which momentum
+    Small-step approximation: each direction is a harmonic well (notebook 07b) in which momentum
     acts like a step lr/(1 − β); noise: the standard deviation added to each gradient coordinate.
     The noise ball of notebook 03, with lr replaced by the effective step lr/(1 − β).
     """

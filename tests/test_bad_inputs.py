@@ -530,6 +530,8 @@ def _gd_1d():
              "num_steps": COUNT, "iters": COUNT}),
         "panels.gd_1d.compute": entry(pp.compute, dict, {
             "lr": POSITIVE, "x0": NUMBER, "num_steps": COUNT0, "a": POSITIVE}),
+        "lab.gd_1d.run_on_parabola": entry(p.run_on_parabola, dict, {
+            "lr": POSITIVE, "x0": NUMBER, "num_steps": COUNT0, "a": POSITIVE}),
     }
 
 
@@ -541,6 +543,8 @@ def _gd_2d():
     return {
         "lab.gd_2d.make_objective": entry(p.make_objective, dict,
                                              {"landscape": CHOICE, "kappa": POSITIVE}),
+        "lab.gd_2d.run_on_landscape": entry(p.run_on_landscape, dict, {
+            "landscape": CHOICE, "kappa": POSITIVE, "lr": POSITIVE, "num_steps": COUNT0}),
         "lab.gd_2d.hessian": entry(p.hessian, lambda: {"objective": QuadraticBowl(),
                                                           "x": [0.0, 0.0]},
                                       {"objective": [None, 5, Parabola()],
@@ -588,9 +592,14 @@ def _sgd():
     problem = lambda: p.make_problem(40, 2)  # noqa: E731
     return {
         "lab.sgd.make_data": entry(p.make_data, lambda: {"n": 20}, {
-            "n": COUNT, "d": COUNT, "noise": NONNEG, "n_test": COUNT0[:-1] + [-1], "seed": SEED}),
+            "n": COUNT, "d": COUNT, "noise": NONNEG, "n_test": COUNT0[:-1] + [-1], "seed": SEED,
+            "kappa": POSITIVE + [0.5]}),
         "lab.sgd.make_problem": entry(p.make_problem, lambda: {"n": 20}, {
-            "n": COUNT, "d": COUNT, "noise": NONNEG, "seed": SEED}),
+            "n": COUNT, "d": COUNT, "noise": NONNEG, "seed": SEED, "kappa": POSITIVE + [0.5]}),
+        "lab.sgd.best_gd_lr": entry(p.best_gd_lr, lambda: {"problem": problem()},
+                                    {"problem": [None, 5]}),
+        "lab.sgd.condition_number": entry(p.condition_number, lambda: {"problem": problem()},
+                                          {"problem": [None, 5]}),
         "lab.sgd.run_sgd": entry(p.run_sgd, lambda: {"problem": problem(), "batch_size": 4,
                                                         "lr": 0.05, "num_epochs": 2}, {
             "problem": [None, 5], "batch_size": COUNT + [41], "lr": POSITIVE,
@@ -684,8 +693,13 @@ def _mnist():
             {"history": [None, 5], "n_train": COUNT, "max_points": COUNT}),
         "figures.mnist.run_label": entry(pf.run_label, lambda: {"number": 1, "run": _run_dict()},
                                         {"number": [None, "1", 0, 1.5], "run": [None, 5, {}]}),
-        "panels.mnist.runs_table_html": entry(pp.runs_table_html, lambda: {"runs": [_run_dict()]},
-                                              {"runs": [5, [5], [{}]]}),
+        "figures.mnist.runs_table_html": entry(pf.runs_table_html,
+                                               lambda: {"runs": [_run_dict()]},
+                                               {"runs": [5, [5], [{}]]}),
+        "figures.mnist.show_digit_grid": entry(
+            pf.show_digit_grid, lambda: {"images": np.zeros((2, 784)), "captions": ["a", "b"]},
+            {"images": [None, "abc", np.ones(3), np.zeros((2, 10))],
+             "captions": [None, 5, "ab", ["a"]], "ncols": COUNT}),
         "panels.mnist.TrainingPanel": entry(pp.TrainingPanel, lambda: {"data": mnist_data()},
                                             {"data": [None, 5], "seed": SEED,
                                              "redraw_seconds": NONNEG}),
@@ -1186,7 +1200,7 @@ SKIPPED = {
     "panels.gd_1d.draw": "draws the state compute returned",
     "panels.sgd.draw": "draws the state compute returned",
     "panels.escape.draw": "draws the state compute returned",
-    "panels.optimizers.draw": "draws the state compute returned",
+    "figures.optimizers.draw_panel": "draws the state panels.optimizers.compute returned",
     "figures.mnist.plot_runs": "draws the dicts run_experiment returned",
     "plots.plain_log_axis": "formats an axes of plot_runs",
     "figures.sgd.plot_runs": "draws the runs run_sgd returned",
@@ -1200,7 +1214,34 @@ SKIPPED = {
     "figures.escape.plot_heatmap": "draws the table sweep returned",
     "figures.escape.plot_collapse": "draws the table sweep returned",
     "figures.escape.plot_noise_effects": "draws what the notebook's runs returned",
-    "figures.escape.plot_escape_times": "draws what the notebook's runs returned",
+    "figures.escape.plot_escape_curves": "draws what the notebook's runs returned",
+    "figures.escape.plot_gibbs": "draws what the notebook's runs returned",
+    "lab.sgd.sampling_gap_on_mnist": "trains 6 networks; bad arguments tested in "
+                                     "tests/test_lab_sgd.py",
+    "figures.sgd.plot_sampling_gap": "draws what sampling_gap_on_mnist returned",
+    "lab.deep.train_deep_seeds": "train_deep once per seed (swept as lab.deep.train_deep's); "
+                                 "seeds go through check_ints",
+    "steer_panel.compute": "reads a Trainer's history; SteeringPanel checks the trainer",
+    "steer_panel.make_figure": "sizes from a model SteeringPanel has checked",
+    "steer_panel.draw": "draws the state compute returned",
+    "steer_panel.history_figure": "draws a Trainer's history (Trainer checks its inputs)",
+    "figures.mnist.plot_batch_size_sweep": "draws the rows batch_size_sweep returned",
+    "figures.escape.make_runs_figure": "draws a DoubleWell (swept through make_well)",
+    "figures.escape.draw_runs": "draws the state panels.escape.compute returned",
+    "lab.escape.final_histogram": "reads the SGDRuns run_sgd returned (swept through "
+                                  "panels.escape.compute)",
+    "lab.escape.describe_runs": "reads the SGDRuns run_sgd returned (swept through "
+                                "panels.escape.compute)",
+    "figures.gd_1d.draw_regime_bands": "draws into an axes made by a panel's make_figure",
+    "figures.gd_2d.draw_contours": "draws into an axes made by a panel's make_figure",
+    "figures.gd_1d.iterate_axes": "sets up an axes made by a panel's make_figure",
+    "figures.gd_1d.distance_axes": "sets up an axes made by a panel's make_figure",
+    "figures.gd_2d.gap_axes": "sets up an axes made by a panel's make_figure",
+    "figures.gd_2d.update_gap_axes": "draws the state compute returned",
+    "figures.gd_2d.draw_stable_band": "draws the state compute returned",
+    "figures.gd_2d.path_title": "a title from the state compute returned",
+    "figures.gd_1d.parabola_window": "axis limits from the numbers a swept compute function "
+                                     "returned",
     "figures.escape.plot_schedules": "draws what the notebook's runs returned",
     "lab.escape.format_table": "formats the table sweep returned",
     "lab.escape.format_effects": "formats what the notebook's runs returned",
@@ -1231,7 +1272,9 @@ SKIPPED = {
     "panels.gd_2d.draw": "draws the state compute returned",
     "panels.mnist.make_figure": "takes no argument",
     "panels.mnist.draw": "draws the runs run_experiment returned",
-    "panels.optimizers.make_figure": "takes no argument (the contours come with the first state)",
+    "figures.optimizers.make_panel_figure": "takes no argument (contours come with a state)",
+    "lab.optimizers.run_verdict": "words for a Trajectory; swept via panels.optimizers.compute",
+    "lab.optimizers.safer_lr": "its arguments are suggest_lr's and run_optimizer's, swept there",
     # panels: every argument goes to a slider (swept in widgets.*) and to the compute function
     # (swept above); building each panel for each bad value would take minutes
     "panels.gd_1d.make_panel": "arguments swept through compute and the sliders",
@@ -1277,10 +1320,6 @@ SKIPPED = {
     "steer.active_threads": "takes no argument",
     "steer.stop_all": "takes no argument",
     "steer.install_interrupt_stop": "takes no argument",
-    "steer_panel.new_figure": "takes no argument",
-    "steer_panel.drawing_threads": "takes no argument",
-    "steer_panel.draw_history": "draws the history of a Trainer into the axes new_figure made",
-    "steer_panel.png": "encodes the figure new_figure made",
     "drawpad.quick_model": "trains for seconds; its seed goes first to mlp, swept as layers.mlp's",
     "timing.one_blas_thread": "takes no argument",
 }

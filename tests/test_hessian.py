@@ -85,7 +85,7 @@ def test_a_model_that_does_not_alternate_layers_is_refused():
 
 
 def test_full_batch_gd_on_digits_settles_at_the_edge_of_stability():
-    # what notebook 09 shows (its printed numbers depend on the machine's last bits)
+    # what notebook 09b shows (its printed numbers depend on the machine's last bits)
     from helpers.data import load_mnist
     from helpers.hessian import gd_with_sharpness
 

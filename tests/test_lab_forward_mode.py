@@ -1,4 +1,4 @@
-"""Notebook 04's forward mode (helpers.lab.forward_mode) and the multiply-add counter in Linear."""
+"""Notebook 04b's forward mode (helpers.lab.forward_mode) and the multiply-add counter in Linear."""
 
 import numpy as np
 import pytest

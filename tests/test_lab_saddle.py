@@ -1,4 +1,4 @@
-"""Notebook 02's saddle points (helpers.objectives' saddles, helpers.lab.saddle and its figures)."""
+"""Notebook 02b's saddle points (the saddles of helpers.objectives, helpers.lab.saddle, figures)."""
 
 import matplotlib.pyplot as plt
 import numpy as np

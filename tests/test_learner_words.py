@@ -73,7 +73,7 @@ def test_the_index_introduces_the_three_texts_and_their_ledger():
     rows = [line for line in index.splitlines() if re.match(r"^\| [ABC] \|", line)]
     assert len(rows) >= 10, "one ledger row per tested claim"
     for row in rows:  # each row links to the section that tests it
-        assert re.search(r"\]\(0\d_[a-z0-9_]+\.ipynb#[^)]+\)", row), row
+        assert re.search(r"\]\(0\d[a-z]?_[a-z0-9_]+\.ipynb#[^)]+\)", row), row
 
 
 def _heading_ids(path: Path) -> set[str]:
@@ -89,7 +89,7 @@ def _heading_ids(path: Path) -> set[str]:
 
 def test_every_ledger_link_points_at_a_heading_that_exists():
     index = _notebook_text(ROOT / "notebooks" / "00_index.ipynb")
-    links = re.findall(r"\]\((0\d_[a-z0-9_]+\.ipynb)#(.+?)\) \|", index)  # ") |" ends a cell
+    links = re.findall(r"\]\((0\d[a-z]?_[a-z0-9_]+\.ipynb)#(.+?)\) \|", index)  # ") |" ends a cell
     assert links
     for target, anchor in links:
         assert anchor in _heading_ids(ROOT / "notebooks" / target), f"{target}#{anchor}"

@@ -1,4 +1,4 @@
-"""Notebook 04's cost measurements (helpers.lab.backprop_cost, helpers.figures.backprop_cost)."""
+"""Notebook 04b's cost measurements (helpers.lab.backprop_cost, helpers.figures.backprop_cost)."""
 
 import math
 
@@ -66,9 +66,10 @@ def test_path_sum_rejects_a_network_it_cannot_walk():
 
 
 def test_time_gradient_reports_seconds_and_scales_finite_differences():
-    timing = cost.time_gradient([8, 6, 3], batch_size=4, repeats=3, fd_max_entries=20)
+    timing = cost.time_gradient([8, 6, 3], batch_size=4, repeats=3, fd_max_entries=20,
+                                fd_runs=2)
     assert timing["params"] == 9 * 6 + 7 * 3
-    assert not timing["fd_measured"] and timing["fd_entries"] == 20
+    assert not timing["fd_measured"] and timing["fd_entries"] == 10  # 20 entries over 2 runs
     assert 0 < timing["forward"] and 0 < timing["backprop"]
     assert timing["finite_differences"] > timing["backprop"]
     full = cost.time_gradient([3, 2, 2], batch_size=2, repeats=3)
@@ -82,4 +83,52 @@ def test_the_figures_draw():
     timings = [cost.time_gradient([4, h, 2], batch_size=2, repeats=2, fd_max_entries=10)
                for h in (2, 8)]
     assert cost_figures.plot_times(timings) is not None
+    plt.close("all")
+
+
+def _timings():
+    """Four made-up time_gradient results, the last three scaled up from 1,000 entries."""
+    rows = [(682, 1.3e-4, 2.3e-4, 0.23, 0.18, True),
+            (3_466, 1.6e-4, 3.3e-4, 1.5, 1.4, False),
+            (26_122, 3.7e-4, 9.3e-4, 33.0, 30.0, False),
+            (85_002, 9.3e-4, 2.6e-3, 221.0, 232.0, False)]
+    return [{"params": p, "forward": f, "backprop": b, "finite_differences": fd,
+             "forward_mode": fm, "fd_measured": full, "fd_entries": p if full else 1_000}
+            for p, f, b, fd, fm, full in rows]
+
+
+def test_the_cost_figures_name_their_lines_without_a_legend():
+    depths = list(range(2, 10))
+    counted = {key: [cost.cost_counts(3, d)[key] for d in depths]
+               for key in ("path_sum", "finite_differences", "forward_mode", "backprop")}
+    for ax, names in ((cost_figures.plot_counts(depths, counted, 3),
+                       ("sum over every path", "finite differences", "forward mode", "backprop")),
+                      (cost_figures.plot_times(_timings()),
+                       ("finite differences", "forward mode", "backprop", "one forward pass"))):
+        assert ax.get_legend() is None  # a legend could cover a line; labels sit beside them
+        texts = [t.get_text() for t in ax.texts]
+        assert all(name in texts for name in names), texts
+    plt.close("all")
+
+
+def test_the_time_figure_has_units_on_its_ticks_and_states_the_ratio():
+    ax = cost_figures.plot_times(_timings())
+    ax.figure.canvas.draw()
+    low, high = ax.get_ylim()
+    labels = [t.get_text() for t, value in zip(ax.get_yticklabels(), ax.get_yticks())
+              if t.get_text() and low <= value <= high]  # the ticks a reader sees
+    assert labels and all(label.endswith((" s", " ms")) for label in labels), labels
+    assert len(labels) <= 5  # few ticks: every other decade
+    ratio = [t.get_text() for t in ax.texts if "times" in t.get_text()]
+    assert ratio and "85,000" in ratio[0]  # 2.21e2 / 2.6e-3 = 85,000 to two digits
+    plt.close("all")
+
+
+def test_the_labels_of_the_two_close_lines_do_not_overlap():
+    depths = list(range(2, 10))
+    ax = cost_figures.plot_counts(depths, {}, 3)
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = {t.get_text(): t.get_window_extent(renderer) for t in ax.texts}
+    assert not boxes["finite differences"].overlaps(boxes["forward mode"])
     plt.close("all")

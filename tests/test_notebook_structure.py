@@ -2,7 +2,8 @@
 
 The tests run on the notebooks present in notebooks/ (one test per notebook and property), so a
 notebook is covered as soon as it lands. The order of the series is the order in which the index,
-00_index.ipynb, links the notebooks; previous/next links must follow it.
+00_index.ipynb, links the notebooks; previous/next links must follow it. A topic too long for one
+sitting is split into parts that share its number: 03a_..., 03b_... (the sections number on).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 
 FOLDER = Path(__file__).resolve().parents[1] / "notebooks"
 INDEX = "00_index.ipynb"
-NAME = re.compile(r"^(\d\d)_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$")
+NAME = re.compile(r"^(\d\d)([a-z]?)_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$")
 LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+?\.ipynb)(?:#[^)\s]*)?\)")
 NOTEBOOKS = sorted(path.name for path in FOLDER.glob("*.ipynb"))
 
@@ -28,6 +29,12 @@ def _read(name: str):
 
 def _number(name: str) -> int:
     return int(name[:2])
+
+
+def _key(name: str) -> tuple[int, str]:
+    """(number, part letter): 03b_x.ipynb -> (3, "b"); 01_x.ipynb -> (1, "")."""
+    match = NAME.match(name)
+    return int(match.group(1)), match.group(2)
 
 
 def _markdown(nb) -> list[str]:
@@ -93,12 +100,25 @@ def test_there_is_an_index():
 
 @notebooks
 def test_file_name_follows_the_pattern(name):
-    assert NAME.match(name), f"{name} is not named NN_snake_case.ipynb"
+    assert NAME.match(name), (
+        f"{name} is not named NN_snake_case.ipynb (or NNa_..., NNb_... for the parts of a topic)"
+    )
 
 
-def test_no_two_notebooks_share_a_number():
-    numbers = [_number(name) for name in NOTEBOOKS if NAME.match(name)]
-    assert len(numbers) == len(set(numbers)), f"numbers used twice in {NOTEBOOKS}"
+def test_no_two_notebooks_share_a_number_and_part():
+    keys = [_key(name) for name in NOTEBOOKS if NAME.match(name)]
+    assert len(keys) == len(set(keys)), f"numbers used twice in {NOTEBOOKS}"
+
+
+def test_parts_of_a_number_are_a_b_c_without_gaps():
+    for number in {_number(name) for name in NOTEBOOKS if NAME.match(name)}:
+        parts = sorted(_key(name)[1] for name in NOTEBOOKS
+                       if NAME.match(name) and _number(name) == number)
+        if parts != [""]:
+            expected = [chr(ord("a") + k) for k in range(len(parts))]
+            assert parts == expected, (
+                f"notebook {number:02d} must be one file or parts {expected}; found parts {parts}"
+            )
 
 
 def test_numbers_are_contiguous_from_00():
@@ -115,8 +135,12 @@ def test_the_index_lists_the_series_in_order_from_00():
     series = _series()
     assert series, "the index links no notebooks"
     assert all(NAME.match(name) for name in series), f"badly named links in the index: {series}"
-    assert [_number(name) for name in series] == list(range(len(series))), (
-        f"the index must list 00, 01, 02, ... in order; it lists {series}"
+    assert [_key(name) for name in series] == sorted(_key(name) for name in series), (
+        f"the index must list 00, 01, 02a, 02b, ... in order; it lists {series}"
+    )
+    numbers = [_number(name) for name in series]
+    assert sorted(set(numbers)) == list(range(max(numbers) + 1)), (
+        f"the index must list 00, 01, 02, ... without gaps; it lists {series}"
     )
 
 
@@ -185,9 +209,12 @@ def test_previous_and_next_are_the_neighbours_in_order(name):
            for line in _nav_lines(cell.source)]
     if not top:
         pytest.fail(f"{name}: no navigation line at the top")
-    by_number = {_number(target): target for target in _series()}
-    number = _number(name)
-    expected = (by_number.get(number - 1), by_number.get(number + 1))
+    series = _series()
+    if name not in series:
+        pytest.fail(f"{name} is not listed in the index")
+    at = series.index(name)
+    expected = (series[at - 1] if at > 0 else None,
+                series[at + 1] if at + 1 < len(series) else None)
     prev, nxt = _prev_next(top[0])
     if prev is None and expected[0] == INDEX:  # for 01 the line's Index link is the previous one
         prev = INDEX

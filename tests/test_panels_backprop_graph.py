@@ -1,4 +1,4 @@
-"""Notebook 04's graph panel (helpers.panels.backprop_graph), driven headless as a learner would."""
+"""Notebook 04a's graph panel (helpers.panels.backprop_graph), driven as a learner would."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Notebook 08's panel: gradient norms per layer for an activation, a depth and a weight scale."""
+"""Notebook 08a's panel: gradient norms per layer for an activation, a depth and a weight scale."""
 
 import warnings
 
@@ -105,3 +105,27 @@ def test_the_batch_is_loaded_once():
     assert deep_panel.panel_batch() is deep_panel.panel_batch()
     X, y = deep_panel.panel_batch()
     assert X.shape == (256, 784) and y.shape == (256,)
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("depth", [2, 20])
+@pytest.mark.parametrize("init", [deep_panel.SCALES[0], deep_panel.SCALES[-1]])
+def test_every_corner_of_the_sliders_gives_a_picture_and_a_sentence(panel, activation, depth,
+                                                                     init):
+    _set(panel, activation=activation, depth=depth, init=init)
+    state = panel.state
+    assert panel.image.value[:4] == b"\x89PNG"
+    assert state["message"].startswith(f"{activation}, depth {depth}")
+    assert state["message"].rstrip().endswith(".") and "nan" not in state["message"]
+    assert np.all(np.isfinite(state["norms"])) and np.isfinite(state["ratio"])
+    low, high = panel.artists["ax"].get_ylim()
+    assert low <= state["norms"].min() and state["norms"].max() <= high
+
+
+def test_the_legend_sits_outside_the_axes_so_it_hides_no_line(panel):
+    legend = panel.artists["ax"].get_legend()
+    fig = panel.artists["ax"].figure
+    fig.canvas.draw()
+    box = legend.get_window_extent()
+    axes_box = panel.artists["ax"].get_window_extent()
+    assert box.y1 <= axes_box.y0  # entirely below the axes

@@ -1,4 +1,4 @@
-"""Notebook 07's double-well experiments and panel: SGD noise, escaping, and the slider panel."""
+"""Notebooks 07a and 07b: the double-well experiments and panel (SGD noise, escaping, sliders)."""
 
 import math
 import warnings
@@ -315,3 +315,29 @@ def test_compute_rejects_a_bad_value_by_name(well):
         compute(batch_size=1, lr=-1.0, well=well)
     with pytest.raises(ValueError, match="batch_size"):
         compute(batch_size=N + 1, lr=0.01, well=well)
+
+
+# --- the pieces behind the panel: measurement (lab) and drawing (figures) ------------------------
+
+def test_the_histogram_of_final_positions_leaves_out_only_the_diverged_runs(well):
+    runs = run_sgd(well, 0.1, 2, 300, num_runs=200, seed=1)
+    counts = escape.final_histogram(runs, escape_panel.HIST_BINS)
+    assert counts.shape == (len(escape_panel.HIST_BINS) - 1,)
+    assert 0 < runs.fraction("diverged") < 1
+    assert counts.sum() == pytest.approx(1 - runs.fraction("diverged"))
+
+
+def test_the_message_comes_from_the_runs_alone(well):
+    runs = run_sgd(well, 0.2, N, 100, num_runs=3)
+    message, level = escape.describe_runs(runs, well)
+    assert message.startswith("Stayed in the shallow basin: the full batch") and level == "info"
+
+
+def test_the_panel_figure_draws_any_number_of_paths(well):
+    from helpers.figures.escape import draw_runs, make_runs_figure
+
+    fig, art = make_runs_figure(well, escape_panel.HIST_BINS, num_paths=3)
+    state = compute(batch_size=1, lr=0.02, num_steps=50, num_runs=3, well=well)
+    draw_runs(art, state)
+    assert len(art["paths"]) == 3
+    assert np.array_equal(art["paths"][2].get_ydata(), state["paths"][:, 2])

@@ -1,4 +1,4 @@
-"""Notebook 02's panel and measurements: the quadratic bowl, the condition number, Rosenbrock."""
+"""Notebook 02a's panel and measurements (the bowl, the condition number) and 02b's Rosenbrock."""
 
 import math
 import warnings

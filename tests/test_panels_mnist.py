@@ -376,3 +376,81 @@ def test_a_huge_learning_rate_blows_up_and_stops_early(small):
 def test_confusion_matrix_names_bad_labels_instead_of_miscounting(y_true, pattern):
     with pytest.raises((ValueError, TypeError), match=pattern):
         mnist.confusion_matrix(y_true, [0, 1])
+
+
+# ---- issue 12 and 14.8: the table and the figures live in helpers.figures.mnist ----
+
+def test_the_runs_table_is_drawn_by_the_figures_module(small):
+    runs = [run_small(small)]
+    assert mnist_panel.runs_table_html is mnist_figures.runs_table_html
+    assert mnist_figures.runs_table_html(runs).count("<tr") == 2
+
+
+def _sweep_rows(scale=1.0):
+    sizes, ms = [1, 4, 16, 64], [0.3, 0.35, 0.6, 1.6]
+    return [{"batch_size": b, "seconds_per_update": 1e-3 * t * scale,
+             "seconds_per_epoch": 1e-3 * t * scale * -(-640 // b), "acc_epochs": 0.5 + 0.01 * i,
+             "acc_budget": 0.4 + 0.02 * i} for i, (b, t) in enumerate(zip(sizes, ms))]
+
+
+def test_the_sweep_figure_gives_each_quantity_its_own_axis_and_unit():
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax_update, ax_example, ax_acc = mnist_figures.plot_batch_size_sweep(
+        [_sweep_rows(), _sweep_rows(1.2), _sweep_rows(0.8)], n_train=640, budget_seconds=0.15,
+        fig=fig)
+    assert "(ms)" in ax_update.get_ylabel() and "µs" not in ax_update.get_ylabel()
+    assert "(µs)" in ax_example.get_ylabel() and "ms" not in ax_example.get_ylabel()
+    assert "%" in ax_acc.get_ylabel()
+    (line,) = ax_update.get_lines()
+    assert np.allclose(line.get_ydata(), [0.3, 0.35, 0.6, 1.6])  # the median seed, in ms
+    (line,) = ax_example.get_lines()
+    assert np.allclose(line.get_ydata()[0], 1e3 * 0.3 * 640 / 640)  # B = 1: µs per example
+    assert len(ax_update.get_yticks()) >= 2 and len(ax_example.get_yticks()) >= 2
+
+
+def test_the_sweep_figure_draws_a_single_seed_too():
+    axes = mnist_figures.plot_batch_size_sweep([_sweep_rows()], n_train=640, budget_seconds=0.1)
+    assert len(axes) == 3
+
+
+def test_digit_captions_sit_above_the_images_not_on_them(small):
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    axes = mnist_figures.show_digit_grid(small.X_test[:7], [f"true {d}\nread 0" for d in
+                                                            small.y_test[:7]], ncols=5, fig=fig)
+    assert len(axes) == 7 and len(fig.axes) == 10  # 2 rows of 5, the last 3 left empty
+    for ax, digit in zip(axes, small.y_test[:7]):
+        assert ax.get_title() == f"true {digit}\nread 0"
+        assert not ax.texts  # nothing written over the digit itself
+        assert ax.images[0].get_array().shape == (28, 28)
+
+
+def test_digit_grid_wants_one_caption_per_image(small):
+    with pytest.raises(ValueError, match="captions"):
+        mnist_figures.show_digit_grid(small.X_test[:3], ["a", "b"])
+    with pytest.raises(ValueError, match="images"):
+        mnist_figures.show_digit_grid(np.zeros((2, 10)), ["a", "b"])
+
+
+def test_the_confusion_colour_bar_reads_in_shares_not_square_roots():
+    ax = mnist_figures.plot_confusion_matrix(np.array([[8, 2], [1, 9]]))
+    bar = ax.figure.axes[-1]
+    labels = [t.get_text() for t in bar.get_yticklabels()]
+    assert labels[0] == "0%" and labels[-1] == "100%" and "20%" in labels
+    assert np.isclose(bar.get_yticks()[labels.index("20%")], np.sqrt(0.2))
+
+
+def test_the_runs_figure_labels_the_loss_axis_finely_and_counts_epochs_in_whole_numbers(small):
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    fig.subplots(1, 2)
+    mnist_figures.plot_runs(fig, [run_small(small, num_epochs=3)], n_train=600)
+    ax_loss, ax_acc = fig.axes
+    low, high = ax_loss.get_ylim()
+    inside = [t for t in ax_loss.get_yticks() if low <= t <= high]
+    assert len(inside) >= 3  # 0.2, 0.5, 1, ... not only one label per decade
+    assert all(float(t).is_integer() for t in ax_acc.get_xticks())

@@ -1,4 +1,4 @@
-"""Notebook 06: optimizer paths on the bowl and Rosenbrock, the best momentum, schedules, panel."""
+"""Notebooks 06a-06c: optimizer paths on the bowl and Rosenbrock, the best momentum, the panel."""
 
 import re
 
@@ -24,6 +24,32 @@ def test_default_state_has_the_path_the_losses_and_gd_for_reference():
     assert np.allclose(state["xs"][0], opt.X0["bowl"])
     assert state["message"].startswith("Momentum:")
     assert "Plain GD at the same lr" in state["message"]
+
+
+def test_the_panel_opens_where_momentum_clearly_beats_gd_at_the_same_lr():
+    state = opt_panel.compute()
+    assert (state["kappa"], state["lr"], state["momentum"]) == (25.0, 0.03, 0.7)
+    assert state["status"] == "converged" and state["ref_status"] == "converging"
+    assert state["ref_gaps"][-1] > 1e6 * state["gaps"][-1]
+    assert state["level"] == "ok" and "Momentum wins" in state["message"]
+
+
+def test_on_the_opening_bowl_beta_0_9_is_too_much():
+    """β = 0.9 spirals at √0.9 per step: slower than β = 0.7 at the same lr."""
+    heavy = opt_panel.compute("momentum", 0.03, 0.9, "bowl", 25.0, 100)
+    assert heavy["status"] == "converging"
+    assert heavy["gaps"][-1] > 1e3 * opt_panel.compute()["gaps"][-1]
+
+
+@pytest.mark.parametrize(("args", "verdict"), [
+    (("momentum", 0.05, 0.9, "bowl", 10.0, 100), "Plain GD at the same lr is ahead"),
+    (("momentum", 0.03, 0.5, "bowl", 25.0, 100), "times higher, at"),
+    (("momentum", 0.07, 0.5, "bowl", 25.0, 300), "Momentum is faster here"),
+    (("adam", 0.1, 0.9, "bowl", 10.0, 300), "Adam is not faster here"),
+    (("momentum", 0.1, 0.9, "bowl", 25.0, 100), "Plain GD at the same lr: diverg"),
+])
+def test_the_message_says_who_is_ahead_of_gd(args, verdict):
+    assert verdict in opt_panel.compute(*args)["message"]
 
 
 @pytest.mark.parametrize("landscape", opt.LANDSCAPES)
@@ -208,8 +234,8 @@ def _shared_panel():
 @pytest.fixture
 def panel(_shared_panel):
     """One panel for the module (building one draws contours), reset to its defaults per test."""
-    defaults = {"landscape": "bowl", "optimizer": "momentum", "lr": 0.05, "momentum": 0.9,
-                "kappa": 10.0, "num_steps": 100}
+    defaults = {"landscape": "bowl", "optimizer": "momentum", "lr": 0.03, "momentum": 0.7,
+                "kappa": 25.0, "num_steps": 100}
     for name, value in defaults.items():
         control = _shared_panel.controls[name]
         if control.value != value:

@@ -1,4 +1,4 @@
-"""Notebook 03 headless: its measurements, figures and panel (helpers.lab, figures, panels.sgd)."""
+"""Notebooks 03a/03b headless: measurements, figures and panel (helpers.lab/figures/panels.sgd)."""
 
 
 import matplotlib.pyplot as plt
@@ -16,21 +16,28 @@ pytestmark = pytest.mark.filterwarnings("error")
 
 @pytest.fixture(scope="module")
 def problem():
-    return sgd.make_problem()
+    return sgd.default_problem()  # the notebooks' problem: make_problem(kappa=20)
 
 
 # --- the panel ------------------------------------------------------------------------------
 
-def test_panel_starts_at_the_full_batch_with_its_three_controls():
+def test_panel_opens_at_a_small_batch_where_the_noise_shows():
     panel = sgd_panel.make_panel()
     assert set(panel.controls) == {"batch_size", "lr", "num_epochs"}
     assert panel.controls["batch_size"].description == "batch size"
     assert panel.controls["lr"].description == "learning rate"
-    assert panel.controls["batch_size"].value == sgd.N_EXAMPLES
-    assert panel.state["updates_per_epoch"] == 1
-    assert "full batch" in panel.message_text
-    # at the full batch the chosen run is GD itself
+    assert panel.controls["batch_size"].value == 4
+    assert "noisy" in panel.message_text
     state = panel.state
+    assert not np.array_equal(state["sgd"]["excess_loss"][-5:], state["gd"]["excess_loss"][-5:])
+
+
+def test_at_the_full_batch_the_two_curves_coincide():
+    panel = sgd_panel.make_panel()
+    panel.controls["batch_size"].value = sgd.N_EXAMPLES
+    state = panel.state
+    assert state["updates_per_epoch"] == 1
+    assert "full batch" in panel.message_text
     np.testing.assert_array_equal(state["sgd"]["excess_loss"], state["gd"]["excess_loss"])
 
 
@@ -62,7 +69,7 @@ def test_the_largest_learning_rate_reports_divergence_without_warnings(batch_siz
 def test_a_diverged_run_stops_and_marks_the_blow_up(problem):
     run = sgd.run_sgd(problem, 1.5, 1, 5)
     assert run.status == "diverged"
-    assert run.diverged_at == len(run.ws) < 50
+    assert run.diverged_at == len(run.ws) < 100  # stopped long before its 1,000 updates
     assert np.all(np.isfinite(run.ws))
     fig, artists = sgd_panel.make_figure()
     sgd_panel.draw(artists, sgd_panel.compute(1, 1.5, 5))
@@ -96,8 +103,8 @@ def test_every_batch_size_option_gives_a_state_and_a_message():
 
 
 def test_full_batch_gd_that_turns_unstable_is_called_diverging():
-    # lr = 1.0 > 1/λ_max(XᵀX/N) ≈ 0.955: the loss first falls, then grows
-    state = sgd_panel.compute(sgd.N_EXAMPLES, 1.0, 10)
+    # round bowl (κ ≈ 1.1): lr = 1.0 > 1/λ_max(XᵀX/N) ≈ 0.955: the loss first falls, then grows
+    state = sgd_panel.compute(sgd.N_EXAMPLES, 1.0, 10, problem=sgd.make_problem())
     assert state["gd"]["status"] == "diverging"
     assert "grew back" in state["message"]
 
@@ -195,11 +202,26 @@ def test_the_noise_ball_scales_with_lr_over_b(problem):
 
 
 def test_make_data_keeps_the_training_set_and_adds_fresh_test_examples(problem):
-    train, test = sgd.make_data(n_test=300)
+    train, test = sgd.make_data(kappa=sgd.KAPPA, n_test=300)
     np.testing.assert_array_equal(train.X, problem.X)
     np.testing.assert_array_equal(train.y, problem.y)
     assert test.n_examples == 300
     assert abs(test.f(problem.w_min) - 0.25) < 0.05  # the noise variance 0.5²
+
+
+def test_kappa_sets_the_condition_number_and_the_best_gd_step():
+    assert sgd.condition_number(sgd.make_problem()) < 1.5  # standard-normal features
+    valley = sgd.make_problem(kappa=20)
+    assert 15 < sgd.condition_number(valley) < 25
+    eigenvalues = np.linalg.eigvalsh(2 * valley.X.T @ valley.X / valley.n_examples)
+    assert sgd.best_gd_lr(valley) == pytest.approx(2 / eigenvalues.sum())
+    # at the best step GD shrinks the distance to w* by (κ − 1)/(κ + 1) along both axes
+    run = sgd.run_sgd(valley, sgd.best_gd_lr(valley), valley.n_examples, 30)
+    kappa = sgd.condition_number(valley)
+    assert run.excess_loss[-1] / run.excess_loss[0] == pytest.approx(
+        ((kappa - 1) / (kappa + 1)) ** 60, rel=0.05)
+    with pytest.raises(ValueError, match="kappa"):
+        sgd.make_problem(kappa=0.5)
 
 
 def test_the_figures_draw(problem):

@@ -1,4 +1,5 @@
-"""The background trainer and its panel: controls act at the next step, no thread is left."""
+"""The background trainer: settings act at the next step, no thread is left (the panel:
+tests/test_steer_panel.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 from helpers.data import load_mnist
 from helpers.layers import mlp
 from helpers.steer import Change, Trainer, active_threads, stop_all
-from helpers.steer_panel import SteeringPanel, drawing_threads
 
 
 @pytest.fixture(scope="module")
@@ -130,51 +130,8 @@ def test_a_huge_lr_stops_the_run_with_a_message(digits):
     assert active_threads() == []
 
 
-def test_panel_controls_drive_the_trainer_and_mark_the_change(digits):
-    panel = SteeringPanel(new_trainer(digits, lr=0.01), num_epochs=50, redraw_every=0.05)
-    first_frame = panel.image.value
-    assert first_frame[:4] == b"\x89PNG"
-    panel.start_button.click()
-    assert panel.trainer.running
-    panel.lr_slider.value = 0.1
-    while not panel.trainer.changes:
-        time.sleep(0.005)
-    time.sleep(0.2)
-    panel.pause_button.click()
-    assert panel.trainer.status == "paused" and active_threads() == []
-    assert drawing_threads() == []  # the drawing thread ends with the training thread
-    assert "lr 0.01 → 0.1" in panel.change_log.value
-    ax_loss = panel.axes[0]
-    assert [line.get_xdata()[0] for line in ax_loss.lines[2:]] == [panel.trainer.changes[0].step]
-    panel.stop_button.click()
-    assert panel.trainer.status == "stopped" and drawing_threads() == []
-    panel.close()
-
-
-def test_the_panel_draws_frames_while_training_runs(digits):
-    panel = SteeringPanel(new_trainer(digits), num_epochs=50, redraw_every=0.05)
-    frames = {panel.image.value}
-    panel.start_button.click()
-    assert len(drawing_threads()) == 1
-    while len(frames) < 3:  # new frames arrive while the run goes on
-        frames.add(panel.image.value)
-        time.sleep(0.01)
-    assert panel.trainer.running
-    panel.close()
-    assert active_threads() == [] and drawing_threads() == []
-
-
-def test_panel_queues_a_change_while_paused(digits):
-    panel = SteeringPanel(new_trainer(digits), num_epochs=1)
-    panel.batch_slider.value = 128
-    assert "queued: batch_size → 128" in panel.change_log.value
-    panel.trainer.run(1)
-    assert panel.trainer.batch_size == 128
-    panel.close()
-
-
 def test_the_kernel_thread_waits_far_less_than_a_step_while_a_thread_trains(digits):
-    # the measurement notebook 09 makes to choose a thread over a loop that yields
+    # the measurement notebook 09a makes to choose a thread over a loop that yields
     from helpers.steer import measure_latency
 
     trainer = Trainer(mlp([784, 64, 10], seed=0), *digits)
@@ -185,7 +142,7 @@ def test_the_kernel_thread_waits_far_less_than_a_step_while_a_thread_trains(digi
     assert active_threads() == [] and trainer.status == "paused"
 
 
-def test_the_scripted_jump_of_notebook_08_kills_the_hidden_units():
+def test_the_scripted_jump_of_notebook_09a_kills_the_hidden_units():
     data = load_mnist("sample", verbose=False)
     trainer = Trainer(mlp([784, 64, 10], seed=0), data.X_train, data.y_train, lr=0.02,
                       momentum=0.9, seed=0)

@@ -1,4 +1,4 @@
-"""Exercises of notebook 08 (training deep networks well): He's scale and dropout.
+"""Exercises of notebooks 08a and 08b: He's scale (08a) and dropout (08b).
 
 - ``he_std``:                   the standard deviation that keeps a ReLU layer's signal level
 - ``dropout_forward_backward``: inverted dropout, forward and backward, with a given keep-mask

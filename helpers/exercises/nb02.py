@@ -1,8 +1,15 @@
-"""Exercises of notebook 02 (gradient descent in 2-D): the best step and the contraction factor.
+"""Exercises of notebooks 02a and 02b (gradient descent in 2-D).
+
+02a, valleys and the condition number:
 
 - ``best_lr_bowl``:       the best fixed learning rate for a bowl with eigenvalues λ_min, λ_max
 - ``contraction_factor``: how much GD at that learning rate shrinks the error per step, from κ
 - ``max_stable_lr``:      the largest stable learning rate of GD on ½ xᵀAx for any (turned) A
+
+02b, Rosenbrock and saddle points:
+
+- ``rosenbrock_stall_point``: where on Rosenbrock's valley floor GD at a given lr stops, from the
+  local limit 2/λ_max(∇²f), or None when lr is small enough to reach the minimum
 """
 
 from __future__ import annotations
@@ -123,3 +130,75 @@ def _check_max_stable_lr(fn):
                   "it and see which run grows."), tol=1e-7)
     return True, ("the steepest direction decides, however the bowl is turned: it is the same "
                   "rule as in 1-D, applied to the largest eigenvalue.")
+
+
+# ---- 02b: where GD stalls on Rosenbrock ----------------------------------------------------------
+# On the valley floor (x, x²) of f = (1 − x)² + 100(y − x²)² the Hessian is
+# [[2 + 800x², −400x], [−400x, 200]]; its largest eigenvalue λ grows with x on 0 ≤ x ≤ 1, and
+# 2/λ = lr has the root x² = (λ − 2)(λ − 200)/(800λ) with λ = 2/lr (the characteristic equation is
+# linear in x²). Below the limit at the minimum (x = 1) there is no root: GD gets there.
+
+LIMIT_AT_MIN = 2.0 / ((1002.0 + (602.0**2 + 4 * 400.0**2) ** 0.5) / 2)  # 2/λ_max(∇²f(1, 1))
+
+
+def _floor_root(lam):
+    """x in [0, 1] where the largest eigenvalue of ∇²f(x, x²) equals lam (None if there is none)."""
+    x2 = (lam - 2.0) * (lam - 200.0) / (800.0 * lam)
+    return math.sqrt(x2) if 0.0 <= x2 <= 1.0 else None
+
+
+def _stall(lr):
+    return _floor_root(2.0 / lr)
+
+
+def _stall_diagonal(lr):
+    """The root of 2/(∂²f/∂x²) = lr on the floor: 2 + 800x² = 2/lr."""
+    x2 = (2.0 / lr - 2.0) / 800.0
+    return math.sqrt(x2) if 0.0 <= x2 <= 1.0 else None
+
+
+def _as_inf(x):
+    return math.inf if x is None else x
+
+
+STALL_MISTAKES = {
+    "no_two": Mistake("your point is where 1/λ_max equals lr; the local limit of GD is twice "
+                      "that (a direction of curvature λ is stable while lr·λ ≤ 2).",
+                      lambda lr: _as_inf(_floor_root(1.0 / lr))),
+    "diagonal": Mistake("you used the curvature along x alone (the top-left entry of the "
+                        "Hessian); across the bent valley the steepest direction is an "
+                        "eigenvector, and its curvature is the largest eigenvalue.",
+                        lambda lr: _as_inf(_stall_diagonal(lr))),
+    "end_not_none": Mistake("below the limit at the minimum itself the local limit never falls "
+                            "to lr: GD gets to (1, 1), and the answer is None.",
+                            lambda lr: 1.0 if _stall(lr) is None else _stall(lr)),
+}
+
+
+def _read_stall(out, where, case):
+    return math.inf if out is None else as_number(out, where)
+
+
+def _stall_cases(rng):
+    random = [(log_uniform(rng, 0.0021, 0.009),) for _ in range(3)]
+    return [(0.003,), *random, (0.0019,),  # below the limit at the minimum: GD gets there
+            (0.00201,),  # just above it: stops a hair short of x = 1
+            (0.0095,),  # close to the limit at the bend x = 0: stops early
+            (LIMIT_AT_MIN / 2,)]
+
+
+@exercise("rosenbrock_stall_point", STALL_MISTAKES)
+def _check_rosenbrock_stall_point(fn):
+    run_cases(fn, _stall_cases(np.random.default_rng()), answer=lambda lr: _as_inf(_stall(lr)),
+              read=_read_stall, label=lambda lr: f"for lr = {lr:.4g}",
+              mistakes=STALL_MISTAKES, tol=1e-4,
+              pointer=lambda case, out, expected: (
+                  f"for lr = {case[0]:.4g} the local limit never falls to lr on the way to the "
+                  "minimum, so GD gets there: return None"
+                  if math.isinf(expected) and not math.isinf(out) else
+                  f"for lr = {case[0]:.4g}: there is a point where the local limit falls to lr, "
+                  "but your function returned None." if math.isinf(out) else
+                  f"for lr = {case[0]:.4g} your x is too {'large' if out > expected else 'small'}"
+                  ": print the local limit at your x and compare it with lr."))
+    return True, ("the local limit on the floor falls from 0.01 at the bend to 0.002 at the "
+                  "minimum, so each lr between them has its own stopping point.")

@@ -1,17 +1,35 @@
-"""Exercises of notebook 04 (backpropagation): two backward passes and a gradient check.
+"""Exercises of notebooks 04a and 04b (backpropagation, and what a gradient costs).
 
-- ``sigmoid_backward``:     dL/dX of a sigmoid layer from dL/dY and its cached output Y
+04a, the chain rule and gradient checking:
+
 - ``linear_backward``:      dL/dX, dL/dW, dL/db of a linear layer Y = X W + b
 - ``gradient_check_error``: the relative error between a gradient and central differences
-- ``softmax_ce_grad``:      dL/dZ of the mean softmax cross-entropy over a batch of logits Z
 - ``two_layer_grads``:      all four gradients of a tanh network with the mean squared error
+- ``sigmoid_backward``:     dL/dX of a sigmoid layer from dL/dY and its cached output Y (a warm-up
+  kept for practice; 04a's exercises start with the linear layer)
+
+04b, the cost of a gradient and softmax:
+
+- ``softmax_ce_grad``:      dL/dZ of the mean softmax cross-entropy over a batch of logits Z
+- ``gradient_costs``:       multiply-adds of one gradient by backprop and by finite differences
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import Hint, Mistake, as_array, as_arrays, as_number, call, close, exercise, run_cases
+from . import (
+    Hint,
+    Mistake,
+    as_array,
+    as_arrays,
+    as_number,
+    call,
+    close,
+    describe,
+    exercise,
+    run_cases,
+)
 
 
 def _sigmoid(Z):
@@ -339,3 +357,72 @@ def _check_two_layer_grads(fn):
               pointer=_two_layer_pointer, tol=1e-7)
     return True, ("all four gradients agree with central differences: the sigmoid network of "
                   "section 1 with a new local slope, on a whole batch.")
+
+
+def _gradient_costs(sizes, batch_size, *, backward=2, fd_passes=2, biases=True, batch=True,
+                    first_dX=True):
+    """(backprop, finite differences) multiply-adds of an MLP; keywords: wrong attempts."""
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    rows = batch_size if batch else 1
+    forward = sum(rows * n_in * n_out for n_in, n_out in pairs)  # X W in every Linear layer
+    skipped = 0 if first_dX else rows * sizes[0] * sizes[1]  # dX = dY Wᵀ of the first layer
+    params = sum((n_in + biases) * n_out for n_in, n_out in pairs)  # weights (+ biases)
+    backprop = forward + backward * forward - skipped  # backward: Xᵀ dY and dY Wᵀ per layer
+    return [float(backprop), float(fd_passes * params * forward)]  # 2 forward passes per entry
+
+
+GRADIENT_COSTS_MISTAKES = {
+    "no_biases": Mistake("your finite-difference count leaves out some parameters: every bias is "
+                         "nudged too.", lambda s, b: _gradient_costs(s, b, biases=False)),
+    "backward_once": Mistake("your backprop count is too small: a Linear layer's backward pass "
+                             "does two matrix products, each as large as its forward one, on top "
+                             "of the forward pass.",
+                             lambda s, b: _gradient_costs(s, b, backward=1)),
+    "forward_only": Mistake("your backprop count is one forward pass: backprop adds a backward "
+                            "pass through every layer.",
+                            lambda s, b: _gradient_costs(s, b, backward=0)),
+    "one_pass_per_parameter": Mistake("your finite-difference count is half the right one: "
+                                      "central differences evaluate the loss on both sides of "
+                                      "each parameter.",
+                                      lambda s, b: _gradient_costs(s, b, fd_passes=1)),
+    "no_batch": Mistake("your counts do not grow with the batch: every matrix product has one "
+                        "row per example.", lambda s, b: _gradient_costs(s, b, batch=False)),
+    "skip_first_dX": Mistake("you left out dX of the first layer; section 4 counts both backward "
+                             "products in every layer, since Linear computes dX even for the "
+                             "input.", lambda s, b: _gradient_costs(s, b, first_dX=False)),
+}
+
+
+def _gradient_costs_cases(rng):
+    cases = [([784, 128, 10], 32)]
+    depth = int(rng.integers(3, 6))
+    cases.append(([int(n) for n in rng.integers(2, 40, size=depth)], int(rng.integers(2, 100))))
+    cases.append(([int(rng.integers(2, 20)), int(rng.integers(2, 20))], 1))  # one layer, one row
+    cases.append(([5, 4, 3, 2], int(rng.integers(3, 9))))
+    cases.append(([3, 1], 7))
+    return cases
+
+
+def _read_costs(out, where, case):
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise Hint(f"{where} return the tuple (backprop, finite_differences); got "
+                   f"{describe(out)}.")
+    return [as_number(value, where) for value in out]
+
+
+def _gradient_costs_pointer(case, out, expected):
+    sizes, batch_size = case
+    which = [what for what, got, right in zip(("backprop", "finite_differences"), out, expected)
+             if not close(got, right)]
+    return (f"for sizes {sizes} and a batch of {batch_size}: {' and '.join(which)} "
+            f"{'is' if len(which) == 1 else 'are'} off; count one layer's forward product by "
+            "hand, then build the rest from it.")
+
+
+@exercise("gradient_costs", GRADIENT_COSTS_MISTAKES)
+def _check_gradient_costs(fn):
+    run_cases(fn, _gradient_costs_cases(np.random.default_rng()), answer=_gradient_costs,
+              read=_read_costs, label=lambda sizes, b: f"for sizes {sizes}, batch of {b}",
+              mistakes=GRADIENT_COSTS_MISTAKES, pointer=_gradient_costs_pointer, tol=1e-12)
+    return True, ("both counts agree with section 4's counter on every network tried. Now use "
+                  "them for the questions below.")

@@ -1,16 +1,23 @@
-"""Exercises of notebook 05 (SGD on MNIST): counting updates, accuracy, the confusion matrix.
+"""Exercises of notebooks 05a and 05b (a network on MNIST): updates, accuracy, mistakes, time.
+
+05a, training a network on MNIST:
 
 - ``updates_per_epoch``:       how many updates one epoch of mini-batches makes
 - ``accuracy_from_logits``:    the fraction of rows whose largest score is the true class
-- ``confusion_matrix_counts``: C[i, j] = number of digits of class i predicted as j
 - ``accuracy_in_batches``:     the accuracy of a model on a data set it sees a batch at a time
+
+05b, experiments on MNIST:
+
+- ``confusion_matrix_counts``: C[i, j] = number of digits of class i predicted as j
+- ``fit_update_cost``:         the time of an update as overhead + B × cost per example, fitted
+                               to measured times by least squares
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import Hint, Mistake, as_array, as_number, exercise, run_cases
+from . import Hint, Mistake, as_array, as_arrays, as_number, exercise, log_uniform, run_cases
 
 UPDATES_MISTAKES = {
     "round_down": Mistake("you rounded down: the last, smaller batch is an update too.",
@@ -242,3 +249,89 @@ def _check_accuracy_in_batches(fn):
     return True, ("the same accuracy as in one pass, with at most batch_size rows in the network "
                   "at a time; a mean of the batch accuracies would be off whenever the last "
                   "batch is smaller.")
+
+
+# ---- 05b: what an update costs, fitted ----------------------------------------------------------
+
+def _fit(B, t, weights):
+    """Weighted least-squares line t ≈ overhead + B · per_example; ``weights`` multiply the
+    residuals before they are squared (np.polyfit's convention)."""
+    per_example, overhead = np.polyfit(np.asarray(B, dtype=float), np.asarray(t, dtype=float), 1,
+                                       w=weights)
+    return [np.asarray(overhead), np.asarray(per_example)]
+
+
+def _relative_fit(B, t):
+    """The answer: least squares on the relative errors (overhead + B c − t) / t."""
+    return _fit(B, t, 1 / np.asarray(t, dtype=float))
+
+
+def _through_ends(B, t):
+    slope = (t[-1] - t[0]) / (B[-1] - B[0])
+    return [np.asarray(t[0] - slope * B[0]), np.asarray(slope)]
+
+
+def _relative_through_origin(B, t):
+    ratio = np.asarray(B, dtype=float) / np.asarray(t, dtype=float)  # minimise Σ (B c / t − 1)²
+    return [np.asarray(0.0), np.asarray(np.sum(ratio) / np.sum(ratio**2))]
+
+
+FIT_MISTAKES = {
+    "plain": Mistake("your fit is ruled by the slowest updates: the times span powers of ten, so "
+                     "an error of 1 ms matters a lot at B = 1 and hardly at all at B = 1000. "
+                     "Count each measurement's error relative to its own time.",
+                     lambda B, t: _fit(B, t, None)),
+    "weighted_twice": Mistake("you divided by the time twice: the weights of np.polyfit multiply "
+                              "each residual BEFORE it is squared, so one division per residual "
+                              "is enough.",
+                              lambda B, t: _fit(B, t, 1 / np.asarray(t, dtype=float) ** 2)),
+    "swapped": Mistake("your two numbers are swapped: return (overhead_ms, ms_per_example), the "
+                       "overhead first.", lambda B, t: _relative_fit(B, t)[::-1]),
+    "through_origin": Mistake("your line goes through 0: an update of a tiny batch still costs "
+                              "time, so fit the overhead too, not only the slope.",
+                              _relative_through_origin),
+    "two_ends": Mistake("your line goes through the first and the last measurement only: fit "
+                        "ALL the measurements, every one counting the same.", _through_ends),
+    "mean_per_example": Mistake("you averaged the time per example (t / B): that mixes the "
+                                "overhead into the cost of an example. Fit a line to t against "
+                                "B instead.",
+                                lambda B, t: [np.asarray(0.0),
+                                              np.asarray(np.mean(np.asarray(t) / B))]),
+}
+
+MEASURED_SIZES = np.array([1, 4, 16, 64, 256, 1000])
+MEASURED_MS = np.array([0.26, 0.32, 0.56, 1.57, 7.09, 31.6])  # ms per update, one run of 05b §6
+
+
+def _fit_cases(rng):
+    cases = [(MEASURED_SIZES.copy(), MEASURED_MS.copy())]
+    for _ in range(3):  # a random machine: overhead, cost per example, noise
+        sizes = np.unique(rng.integers(1, 2000, int(rng.integers(4, 9))))
+        while len(sizes) < 3:
+            sizes = np.unique(np.append(sizes, rng.integers(1, 2000)))
+        overhead, per_example = rng.uniform(0.05, 1.0), log_uniform(rng, 0.003, 0.1)
+        noise = 1 + 0.1 * rng.standard_normal(len(sizes))
+        cases.append((sizes, np.round((overhead + per_example * sizes) * noise, 6)))
+    exact = np.array([2, 8, 32, 128])
+    cases.append((exact, 0.5 + 0.02 * exact))  # measurements exactly on a line
+    cases.append((np.array([1, 100]), np.array([0.3, 2.0])))  # two points: the line through them
+    return cases
+
+
+def _fit_read(out, where, case):
+    return as_arrays(out, {"overhead_ms": (), "ms_per_example": ()}, where)
+
+
+@exercise("fit_update_cost", FIT_MISTAKES)
+def _check_fit_update_cost(fn):
+    run_cases(fn, _fit_cases(np.random.default_rng()), answer=_relative_fit, read=_fit_read,
+              label=lambda B, t: f"for {len(B)} batch sizes from {B[0]} to {B[-1]}",
+              mistakes=FIT_MISTAKES, tol=1e-6,
+              pointer=lambda case, out, expected: (
+                  f"for {len(case[0])} batch sizes from {case[0][0]} to {case[0][-1]} your line "
+                  "is off: it should make the squared relative errors (fitted time minus "
+                  "measured time, divided by the measured time) as small as possible, summed "
+                  "over all the measurements."))
+    return True, ("overhead and cost per example, each measurement counted relative to its own "
+                  "size: below B ≈ overhead / cost per example, most of an update's time is "
+                  "overhead.")

@@ -1,9 +1,11 @@
-"""Exercises of notebook 06 (momentum and Adam): one step of each, and the best momentum.
+"""Exercises of notebooks 06a-06c (momentum and Adam): steps, runs and the best momentum.
 
-- ``sgd_momentum_step``: one step of SGD with momentum in torch's (and helpers') form
-- ``optimal_momentum``:  β* = ((√κ − 1)/(√κ + 1))² for a quadratic with condition number κ
-- ``adam_step``:         one step of Adam, bias corrections included
-- ``heavy_ball_steps``:  run momentum on a bowl and count the steps to a tolerance (or None)
+- ``sgd_momentum_step``: (06a) one step of SGD with momentum in torch's (and helpers') form
+- ``adam_step``:         (06c) one step of Adam, bias corrections included
+- ``rmsprop_path``:      (06a) RMSProp run on f(x) = ½·a·x²: the path, to measure its hovering
+- ``optimal_momentum``:  (06b) β* = ((√κ − 1)/(√κ + 1))² for a condition number κ
+- ``heavy_ball_steps``:  (06b) run momentum on a bowl and count the steps to a tolerance (or None)
+- ``adamw_step``:        (06c) one step of AdamW: decoupled weight decay, then Adam
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 
 from . import (
     Mistake,
+    as_array,
     as_arrays,
     as_number,
     close,
@@ -204,7 +207,7 @@ HEAVY_BALL_MISTAKES = {
                            "steps from one step to the next, and move x.",
                            lambda k, lr, mu, tol, n: _heavy_ball(k, lr, 0.0, tol, n)),
     "dampened": Mistake("your buffer scales the new gradient by (1 − momentum); here the buffer "
-                        "adds the gradient at full size, as in exercise 1.",
+                        "adds the gradient at full size, as in section 1 of 06a.",
                         lambda *case: _heavy_ball(*case, dampened=True)),
     "old_buffer": Mistake("x moved with the old buffer: update the buffer first, then move x "
                           "with it.", lambda *case: _heavy_ball(*case, old_buffer=True)),
@@ -264,3 +267,129 @@ def _check_heavy_ball_steps(fn):
     return True, (f"at κ = 25 momentum with its best lr and β* needs {momentum:.0f} steps, plain "
                   f"GD at its best lr {plain:.0f}: the rate per step improves from "
                   "(κ − 1)/(κ + 1) to about (√κ − 1)/(√κ + 1).")
+
+
+# ---- 06a: RMSProp on a one-dimensional bowl, run and measured -------------------------------
+
+def _rmsprop_path(a, x0, lr, alpha, eps, num_steps, *, sqrt=math.sqrt, weight=None,
+                  old_v=False, sign=1.0):
+    """x_0 … x_T of RMSProp on f(x) = ½·a·x² (g = a·x), v from 0; keywords: wrong attempts."""
+    x, v, path = float(x0), 0.0, [float(x0)]
+    for _ in range(num_steps):
+        g = a * x
+        v_new = alpha * v + ((1 - alpha) if weight is None else weight) * g * g
+        x = x - sign * lr * g / (sqrt(v if old_v else v_new) + eps)
+        v = v_new
+        path.append(x)
+    return np.array(path)
+
+
+RMSPROP_MISTAKES = {
+    "no_sqrt": Mistake("the step divides by v itself where its square root belongs: then the "
+                       "step depends on the size of the gradient again.",
+                       lambda *case: _rmsprop_path(*case, sqrt=lambda v: v)),
+    "full_weight": Mistake("v is off: it is a moving average, so the old v and the new g² get "
+                           "weights that add up to 1.",
+                           lambda *case: _rmsprop_path(*case, weight=1.0)),
+    "old_v": Mistake("x moved with the old v: update v with the new gradient first, then take "
+                     "the step (at the first step the old v is 0).",
+                     lambda *case: _rmsprop_path(*case, old_v=True)),
+    "uphill": Mistake("x moves uphill (wrong sign).",
+                      lambda *case: _rmsprop_path(*case, sign=-1.0)),
+}
+
+
+def _rmsprop_cases(rng):
+    random = (log_uniform(rng, 0.1, 100.0), float(rng.uniform(-2, 2)), log_uniform(rng, 1e-3, 0.1),
+              float(rng.uniform(0.8, 0.999)), 1e-8, int(rng.integers(20, 200)))
+    return [(1.0, 1.0, 0.01, 0.99, 1e-8, 50), random,
+            (100.0, -1.5, 0.01, 0.99, 1e-8, 100),  # a steep bowl, a negative start
+            (1.0, 1.0, 0.05, 0.0, 1e-8, 30),  # alpha = 0: v is the last g² alone
+            (1.0, 0.0, 0.01, 0.9, 1e-8, 10),  # the start is the minimum: nothing moves
+            (1e4, 0.3, 0.001, 0.9, 1e-8, 40)]  # a huge curvature
+
+
+def _rmsprop_label(a, x0, lr, alpha, eps, num_steps):
+    return f"for a = {a:.4g}, x0 = {x0:.4g}, lr = {lr:.4g}, alpha = {alpha:.4g}"
+
+
+def _rmsprop_read(out, where, case):
+    return as_array(out, (case[5] + 1,), "the path (x_0 first, then one point per step)", where)
+
+
+def _rmsprop_pointer(case, out, expected):
+    wrong = int(np.argmax(~np.isclose(out, expected, rtol=1e-9, atol=1e-12)))
+    return (f"{_rmsprop_label(*case)}: the path is right up to x_{wrong - 1} and off from x_{wrong}"
+            " on; check that v starts at 0 and carries over from step to step.")
+
+
+@exercise("rmsprop_path", RMSPROP_MISTAKES)
+def _check_rmsprop_path(fn):
+    run_cases(fn, _rmsprop_cases(np.random.default_rng()), answer=_rmsprop_path,
+              read=_rmsprop_read, label=_rmsprop_label, mistakes=RMSPROP_MISTAKES,
+              pointer=_rmsprop_pointer)
+    steep = _rmsprop_path(100.0, 1.0, 0.01, 0.99, 1e-8, 50)
+    flat = _rmsprop_path(1.0, 1.0, 0.01, 0.99, 1e-8, 50)
+    same = "the same" if np.allclose(steep, flat, rtol=1e-6) else "nearly the same"
+    return True, (f"RMSProp's path on a bowl 100 times steeper is {same}: g/√v does not "
+                  "change when every gradient is multiplied by the same number.")
+
+
+# ---- 06c: AdamW, decoupled weight decay ------------------------------------------------------
+
+def _adamw(p, g, m, v, t, lr, beta1, beta2, eps, wd, *, how="right"):
+    """One AdamW step; ``how`` gives the common wrong attempts."""
+    if how == "l2":  # the decay enters the gradient: Adam with weight_decay
+        return _adam(p, g + wd * p, m, v, t, lr, beta1, beta2, eps)
+    if how == "after":  # Adam's step first, then the shrink
+        new_p, m, v = _adam(p, g, m, v, t, lr, beta1, beta2, eps)
+        return [new_p * (1 - lr * wd), m, v]
+    shrink = 1 - wd if how == "no_lr" else 1 - lr * wd
+    return _adam(p * shrink, g, m, v, t, lr, beta1, beta2, eps,
+                 correct=how != "no_bias_correction")
+
+
+ADAMW_MISTAKES = {
+    "l2": Mistake("your decay went into the gradient, so it is divided by √v̂ like the rest: "
+                  "that is Adam with an L2 penalty. AdamW keeps the decay out of m and v.",
+                  lambda *case: _adamw(*case, how="l2")),
+    "no_lr": Mistake("your weights shrink by weight_decay itself at each step: the shrink "
+                     "factor involves the learning rate too.",
+                     lambda *case: _adamw(*case, how="no_lr")),
+    "after": Mistake("you shrank the weights after Adam's step; shrink them first, then take "
+                     "the step (as torch.optim.AdamW does).",
+                     lambda *case: _adamw(*case, how="after")),
+    "no_bias_correction": Mistake("the step skips Adam's bias correction: at t = 1 each "
+                                  "weight with a gradient should move by about lr.",
+                                  lambda *case: _adamw(*case, how="no_bias_correction")),
+}
+
+
+def _adamw_cases(rng):
+    d = int(rng.integers(1, 6))
+    first = (np.array([0.5, -1.0, 2.0, 0.1]), np.array([0.2, -0.5, 1.5, 0.0]), np.zeros(4),
+             np.zeros(4), 1, 0.01, 0.9, 0.999, 1e-8, 0.1)
+    m, v = 0.1 * rng.standard_normal(d), 0.01 * rng.random(d) + 1e-3
+    p, g = rng.standard_normal(d), rng.standard_normal(d)
+    random = (p, g, m, v, int(rng.integers(2, 1000)), log_uniform(rng, 1e-4, 0.1),
+              rng.uniform(0.8, 0.95), rng.uniform(0.99, 0.9999), 1e-8, log_uniform(rng, 1e-3, 1))
+    return [first, random, (p, g, m, v, 5, 0.01, 0.9, 0.999, 1e-8, 0.5),
+            (p, np.zeros(d), m, v, 3, 0.01, 0.9, 0.999, 1e-8, 0.1),  # no gradient at all
+            (p, g, m, v, 4, 0.003, 0.9, 0.999, 1e-8, 0.0),  # no decay: Adam itself
+            (p, 1e4 * g, m, v, 2, 0.1, 0.9, 0.999, 1e-8, 1.0)]  # a large gradient and decay
+
+
+def _adamw_pointer(case, out, expected):
+    wrong = [what for what, got, right in zip(("p", "m", "v"), out, expected)
+             if not close(got, right, 1e-7)]
+    return (f"at step t = {case[4]}, weight_decay = {case[9]:.3g}: the new "
+            f"{' and the new '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} off.")
+
+
+@exercise("adamw_step", ADAMW_MISTAKES)
+def _check_adamw_step(fn):
+    run_cases(fn, _adamw_cases(np.random.default_rng()), answer=_adamw, read=_adam_read,
+              label=lambda *case: f"at step t = {case[4]}, weight_decay = {case[9]:.3g}",
+              mistakes=ADAMW_MISTAKES, pointer=_adamw_pointer, tol=1e-7)
+    return True, ("the weights shrink first, by the same factor for every weight, then Adam "
+                  "steps on the plain gradient: m and v never see the decay.")

@@ -1,9 +1,12 @@
-"""Exercises of notebook 07 (escaping local minima): the noise scale, basins, escape times.
+"""Exercises of notebooks 07a and 07b (escaping local minima): noise scale, basins, escape times.
 
+07a, does noise help escape:
 - ``sgd_noise_scale``:        lr/B · (N − B)/(N − 1), the quantity that sets how often SGD escapes
 - ``fraction_in_deep_basin``: which side of the barrier the final iterates of many runs are on
-- ``escaped_by_step``:        the share of runs that have escaped by each step, from escape steps
 - ``first_escape_step``:      the step at which each recorded path first gets into the deep basin
+07b, SGD as diffusion:
+- ``escaped_by_step``:        the share of runs that have escaped by each step, from escape steps
+- ``lr_for_mean_wait``:       the learning rate at which Kramers' law predicts a given mean wait
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..objectives import DoubleWell
-from . import Mistake, as_array, as_number, exercise, run_cases
+from ..theory import kramers_escape_time, sgd_temperature
+from . import Mistake, as_array, as_number, exercise, log_uniform, run_cases
 
 
 def _noise_scale(lr, b, n):
@@ -223,4 +227,89 @@ def _check_first_escape_step(fn):
                   f"{int(np.argmax(~np.isclose(out, expected)))} (counting from 0) is off; "
                   "print its path next to the halfway point into the deep basin."))
     return True, ("your escape steps agree with the ones run_sgd records; fed to "
-                  "escaped_by_step they give the escape curves of section 6.")
+                  "escaped_by_step they give the escape curves of 07b.")
+
+
+def _lr_for_wait(well, wait_steps, batch_size, sigma2, *, wait=None, temperature=None):
+    """The lr at which ``wait(lr, T)`` (default: Kramers' mean wait in steps) is wait_steps.
+
+    The wait falls as lr grows, so bisect on log lr between 1e-3 and 10 (the cases' answers lie
+    between 0.003 and 0.3, so no temperature is small enough to overflow exp).
+    """
+    wait = wait or (lambda lr, T: kramers_escape_time(well, T) / lr)
+    temperature = temperature or (lambda lr: sgd_temperature(lr, batch_size, well.n_examples,
+                                                             sigma2))
+    low, high = np.log(1e-3), np.log(10.0)
+    for _ in range(100):
+        mid = 0.5 * (low + high)
+        lr = float(np.exp(mid))
+        if wait(lr, temperature(lr)) > wait_steps:
+            low = mid  # waits too long: a larger lr
+        else:
+            high = mid
+    return float(np.exp(0.5 * (low + high)))
+
+
+def _wait_mistake(kind):
+    def wrong(well, wait_steps, batch_size, sigma2):
+        if kind == "time_not_steps":
+            return _lr_for_wait(well, wait_steps, batch_size, sigma2,
+                                wait=lambda lr, T: kramers_escape_time(well, T))
+        if kind == "times_lr":
+            return _lr_for_wait(well, wait_steps, batch_size, sigma2,
+                                wait=lambda lr, T: kramers_escape_time(well, T) * lr)
+        if kind == "no_batch":
+            return _lr_for_wait(well, wait_steps, batch_size, sigma2,
+                                temperature=lambda lr: lr * sigma2)
+        return _lr_for_wait(well, wait_steps, batch_size, sigma2,  # "with_replacement"
+                            temperature=lambda lr: lr * sigma2 / batch_size)
+    return wrong
+
+
+WAIT_MISTAKES = {
+    "time_not_steps": Mistake("kramers_escape_time gives the wait as a time lr·t, not in steps: "
+                              "convert it to steps before you compare it with wait_steps.",
+                              _wait_mistake("time_not_steps")),
+    "times_lr": Mistake("the time is lr × steps, so a number of steps is the time divided by lr, "
+                        "not multiplied.", _wait_mistake("times_lr")),
+    "no_batch": Mistake("the temperature depends on the batch size too: a batch of B examples "
+                        "has less noise than one example.", _wait_mistake("no_batch")),
+    "with_replacement": Mistake("nearly: a batch holds B distinct examples, so its noise carries "
+                                "the finite-population factor as well (check B = N, which has no "
+                                "noise).", _wait_mistake("with_replacement")),
+}
+
+
+def _random_wait_case(rng):
+    """A random well, wait, batch size and σ² whose answer lies between 0.003 and 0.3."""
+    while True:
+        n = int(rng.integers(16, 200))
+        well = DoubleWell(n_examples=n, tilt=float(rng.uniform(0.15, 0.6) * rng.choice([-1, 1])))
+        case = (well, int(rng.integers(300, 20000)), int(rng.integers(2, n // 4)),
+                log_uniform(rng, 10.0, 200.0))
+        if 0.003 < _lr_for_wait(*case) < 0.3:
+            return case
+
+
+def _wait_cases(rng):
+    well = DoubleWell(n_examples=64, tilt=0.3)  # the well of the notebooks
+    return [(well, 1000, 1, 64.0), _random_wait_case(rng), _random_wait_case(rng),
+            (well, int(rng.integers(2000, 50000)), 4, 64.0),
+            (DoubleWell(n_examples=32, tilt=-0.4), 5000, 8, 100.0),  # the shallow side on the left
+            (well, 2000, 16, 64.0)]
+
+
+def _wait_label(well, wait_steps, batch_size, sigma2):
+    return (f"for a mean wait of {wait_steps} steps, B = {batch_size}, N = {well.n_examples}, "
+            f"σ² = {sigma2:.4g}, tilt = {well.tilt:.3g}")
+
+
+@exercise("lr_for_mean_wait", WAIT_MISTAKES)
+def _check_lr_for_mean_wait(fn):
+    run_cases(fn, _wait_cases(np.random.default_rng()), answer=_lr_for_wait, read=as_number,
+              label=_wait_label, mistakes=WAIT_MISTAKES, tol=1e-5,
+              pointer=lambda case, out, expected: (
+                  f"{_wait_label(*case)}: the learning rate is off: at your lr, compute the wait "
+                  "in steps that Kramers' law predicts and compare it with wait_steps."))
+    return True, ("at your learning rate Kramers' law predicts exactly the wait you asked for; "
+                  "now run it and see how close the runs come.")

@@ -1,7 +1,10 @@
-"""Exercises of notebook 09 (steering a network): two diagnostics and power iteration.
+"""Exercises of notebooks 09a and 09b: diagnostics, the lr they point to, power iteration.
 
+09a (steering a network):
 - ``update_ratio``:   ||W_after - W_before|| / ||W_before||, the size of a step against the weights
 - ``dead_fraction``:  the share of ReLU units that are 0 for every example of a batch
+- ``lr_for_update_ratio``: the learning rate at which one plain SGD step has a given update ratio
+09b (edge of stability):
 - ``top_eigenvalue``: power iteration with a matrix-vector product, as with Hessian-vector products
 """
 
@@ -172,3 +175,52 @@ def _check_top_eigenvalue(fn):
                   "eigenvalue is off; try a diagonal matrix, whose eigenvalues you know."))
     return True, ("with matvec = a Hessian-vector product, this is how the sharpness of a network "
                   "is found without ever building its Hessian.")
+
+
+# ---- 09a: from a gradient to the learning rate that gives a healthy update ratio ---------------
+
+def _lr_for_ratio(W, grad_W, target):
+    return target * np.linalg.norm(W) / np.linalg.norm(grad_W)
+
+
+LR_MISTAKES = {
+    "no_weights": Mistake("the ratio compares the step with the size of the weights W: the "
+                          "learning rate must grow with it.",
+                          lambda W, g, t: t / np.linalg.norm(g)),
+    "inverted": Mistake("upside down: a larger gradient means a SMALLER learning rate gives the "
+                        "same step.", lambda W, g, t: t * np.linalg.norm(g) / np.linalg.norm(W)),
+    "squared": Mistake("use the norms themselves, not their squares.",
+                       lambda W, g, t: t * np.linalg.norm(W) ** 2 / np.linalg.norm(g) ** 2),
+    "no_target": Mistake("that is the learning rate of a step as large as the weights "
+                         "themselves (ratio 1); scale it to the target ratio.",
+                         lambda W, g, t: np.linalg.norm(W) / np.linalg.norm(g)),
+}
+
+
+def _lr_cases(rng):
+    first = (np.array([[3.0, 0.0], [0.0, 4.0]]), np.array([[0.5, 0.0], [0.0, 0.0]]), 1e-3)
+    random = []
+    for _ in range(3):
+        shape = tuple(int(n) for n in rng.integers(1, 40, 2))
+        W = rng.standard_normal(shape) * rng.uniform(0.01, 2)
+        random.append((W, rng.standard_normal(shape) * rng.uniform(1e-3, 10),
+                       float(10 ** rng.uniform(-5, -1))))
+    return [first, *random, (np.ones((1, 1)), np.full((1, 1), 2.0), 0.5),
+            (100 * np.ones((5, 3)), 1e-4 * np.ones((5, 3)), 1e-2)]
+
+
+@exercise("lr_for_update_ratio", LR_MISTAKES)
+def _check_lr_for_update_ratio(fn):
+    def step_ratio(case, lr):  # what one SGD step with the learner's lr does
+        W, g, _ = case
+        return np.linalg.norm(lr * g) / np.linalg.norm(W)
+
+    run_cases(fn, _lr_cases(np.random.default_rng()), answer=_lr_for_ratio, read=as_number,
+              label=lambda W, g, t: f"for weights of shape {_shape(W)} and a target of {t:.3g}",
+              mistakes=LR_MISTAKES, tol=1e-6,
+              pointer=lambda case, out, expected: (
+                  f"with your learning rate, one step W - lr·grad_W changes weights of shape "
+                  f"{_shape(case[0])} by {step_ratio(case, out):.3g} times their size, not "
+                  f"{case[2]:.3g}."))
+    return True, ("the same gradient asks for a smaller lr when it is large and a larger one when "
+                  "it is small: the ratio, not lr itself, is what to keep in range.")

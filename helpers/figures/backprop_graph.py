@@ -1,4 +1,4 @@
-"""Notebook 04's computational graph: forward values in the boxes, backward gradients on the edges.
+"""Notebook 04a's computational graph: forward values in the boxes, backward gradients on the edges.
 
 ``make_graph_figure()`` builds the boxes and arrows once and returns (fig, artists), the text
 objects that carry numbers; ``draw_graph(artists, state)`` writes the numbers of a state from
@@ -94,7 +94,7 @@ def make_graph_figure(fig=None, *, animated: bool = False):
                                                color=BACKWARD, family="monospace",
                                                animated=animated)
     artists["title"] = fig.suptitle(
-        "forward: values in the boxes (black)   ·   backward: ∂L/∂(node) on each edge (red)",
+        "forward: values in the boxes (black)   ·   backward: ∂L/∂(node) on each edge (orange)",
         fontsize=12)
     artists["update"] = ax.text(0.1, 0.1, "", ha="left", va="center", fontsize=10.5,
                                 color=SLIDER, animated=animated)

@@ -1,4 +1,4 @@
-"""Notebook 08's figures: gradient norms layer by layer, training curves, regularisation.
+"""Figures of notebooks 08a and 08b: gradient norms layer by layer, training curves, regularisation.
 
 Each ``plot_*`` function takes ``ax=None`` or ``axes=None`` (a new figure) and returns the axes.
 """
@@ -14,8 +14,17 @@ BAND = (0.1, 10.0)  # a first/last gradient ratio inside this band counts as "le
 _ORDER = (6, 5, 3, 1, 7, 2, 0)  # the palette without its yellow, which is faint on white
 
 
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")  # a second cue where lines overlap
+
+
 def _color(i: int) -> str:
     return PALETTE[_ORDER[i % len(_ORDER)]]
+
+
+def _style(i: int) -> dict:
+    """Colour, marker and (after the palette runs out) a dashed line for the i-th setting."""
+    return {"color": _color(i), "marker": _MARKERS[i % len(_MARKERS)],
+            "ls": "-" if i < len(_ORDER) else "--"}
 
 
 def plot_grad_norms(profiles: dict, ax=None, *, title=None):
@@ -24,7 +33,7 @@ def plot_grad_norms(profiles: dict, ax=None, *, title=None):
         _, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
     for i, (label, norms) in enumerate(profiles.items()):
         layers = np.arange(1, len(norms) + 1)
-        ax.plot(layers, norms, "o-", color=_color(i), ms=4, lw=1.8, label=label)
+        ax.plot(layers, norms, **_style(i), ms=4, lw=1.8, label=label)
     ax.set_yscale("log")
     ax.set_xlabel("layer l (1 = next to the input)")
     ax.set_ylabel("gradient norm ||dL/dW_l||")
@@ -39,8 +48,9 @@ def plot_ratio_table(table: dict, labels, ax=None):
         _, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
     ax.axhspan(*BAND, color=COLORS["stable"], alpha=0.12, label="within a factor of 10 of 1")
     for i, (label, ratios) in enumerate(zip(labels, table["ratio"])):
-        ax.plot(table["depths"], ratios, "o-", color=_color(i), ms=5, lw=1.8,
-                label=label)
+        # lines that share the band are told apart by their markers (filled and open)
+        ax.plot(table["depths"], ratios, **_style(i), ms=7 if i % 2 else 5, lw=1.8,
+                mfc="white" if i % 2 else _color(i), mew=1.5, label=label)
     ax.set_yscale("log")
     ax.set_xticks(table["depths"])
     ax.set_xlabel("depth (number of Linear layers)")
@@ -51,19 +61,34 @@ def plot_ratio_table(table: dict, labels, ax=None):
 
 
 def plot_val_accuracy(runs: dict, ax=None, *, title=None):
-    """Validation accuracy after each epoch; runs: {label: val_acc (num_epochs + 1,)}."""
+    """Validation accuracy after each epoch, one line per setting.
+
+    runs: {label: val_acc}, either one run (num_epochs + 1,) or several seeds
+    (num_seeds, num_epochs + 1): then the median is drawn with the lowest-to-highest band.
+    Runs that blew up (NaN) are named in the legend.
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 4.0), layout="constrained")
+    num_points = np.shape(next(iter(runs.values())))[-1]
+    epochs = np.arange(num_points)
+    at_chance = 0
     for i, (label, acc) in enumerate(runs.items()):
-        ax.plot(np.arange(len(acc)), 100 * np.asarray(acc), "o-", color=_color(i),
-                ms=4, lw=1.8, label=label)
+        acc = 100 * np.atleast_2d(np.asarray(acc, dtype=float))
+        finite = np.all(np.isfinite(acc), axis=0)
+        if not finite[1:].any():
+            ax.plot([], [], **_style(i), ms=4, lw=1.8, label=f"{label} (blew up: no points)")
+            continue
+        median = np.median(acc[:, finite], axis=0)
+        ax.plot(epochs[finite], median, **_style(i), ms=4, lw=1.8, label=label)
+        if len(acc) > 1:
+            ax.fill_between(epochs[finite], acc[:, finite].min(axis=0),
+                            acc[:, finite].max(axis=0), color=_color(i), alpha=0.15, lw=0)
+        at_chance += bool(abs(median[-1] - 10) < 2)
     ax.axhline(10, color=COLORS["theory"], ls=":", lw=1.2, label="chance (10 %)")
-    at_chance = [label for label, acc in runs.items()
-                 if np.isfinite(acc[-1]) and abs(acc[-1] - 0.1) < 0.01]
-    if len(at_chance) > 1:
-        ax.text(len(next(iter(runs.values()))) - 1, 13, f"{len(at_chance)} runs on top of each "
-                "other at 10 %", ha="right", va="bottom", fontsize=9, color=COLORS["curve"])
-    ax.set_xticks(np.arange(len(next(iter(runs.values())))))
+    if at_chance > 1:
+        ax.text(num_points - 1, 15, f"{at_chance} settings on top of each other near 10 %",
+                ha="right", va="bottom", fontsize=9, color=COLORS["curve"])
+    ax.set_xticks(epochs)
     ax.set_ylim(0, 100)
     ax.set_xlabel("epoch (0 = before training)")
     ax.set_ylabel("validation accuracy (%)")
@@ -109,11 +134,14 @@ def plot_weight_decay(sweep: dict, axes=None):
         curves = sweep[wd]
         ax_curve.plot(np.arange(1, len(curves.val_loss) + 1), curves.val_loss,
                       color=_color(i), lw=1.8, label=f"weight decay {wd:g}")
-    ax_curve.set_ylim(0, None)
+    # zoomed in on the part where the runs differ; the first epochs start above the frame
+    ax_curve.set_ylim(0.4, 1.3)
     ax_curve.set_xlabel("epoch")
     ax_curve.set_ylabel("validation loss")
-    ax_curve.set_title("Validation loss")
-    ax_curve.legend(fontsize=8)
+    ax_curve.set_title("Validation loss (zoomed: epochs 1–3 start higher)")
+    # below the axes: inside, it would cover the first epochs or the curve of λ = 0.1
+    ax_curve.legend(fontsize=8, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.17),
+                    frameon=False)
     positions = np.arange(len(decays))
     ax_acc.plot(positions, [100 * sweep[wd].train_acc[-1] for wd in decays], "s--",
                 color=COLORS["gd"], label="training digits (last epoch)")

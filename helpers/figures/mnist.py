@@ -1,24 +1,29 @@
-"""Notebook 05's figures: the runs of the experiment panel, the confusion matrix, the weights.
+"""Figures and tables of notebooks 05a and 05b: the runs of the experiment panel (and their HTML
+table), the batch-size sweep, digits with their captions, the confusion matrix, the weights.
 
-Each ``plot_*`` function takes ``ax=None`` (a new figure) and returns the axes.
+Each ``plot_*`` function takes ``ax=None`` (or ``fig=None`` when it draws several axes) and
+returns what it drew on.
 """
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ..experiment import CHANCE_ACCURACY, smoothed_loss
-from ..plots import COLORS, PALETTE, plain_log_axis
-from ..validate import (
-    check_int,
-)
+from ..plots import COLORS, PALETTE, plain_log_axis, plain_log_ticks
+from ..validate import check_array, check_int
 
 # run k gets colour k: Okabe–Ito without its yellow (too pale on white) until run 8
 RUN_COLORS = [c for c in PALETTE[1:] if c != "#F0E442"] + [PALETTE[0], "#F0E442"]
 
+
+TABLE_COLUMNS = ("run", "lr", "batch size", "epochs", "hidden", "optimizer",
+                 "final train loss", "validation accuracy", "time (s)")
 
 RUN_KEYS = ("lr", "batch_size", "num_epochs", "hidden", "optimizer", "train_loss", "val_acc",
             "seconds", "status")
@@ -51,7 +56,10 @@ def plot_confusion_matrix(counts, ax=None):
     ax.set_xlabel("predicted digit")
     ax.set_ylabel("true digit")
     ax.grid(False)
-    ax.figure.colorbar(image, ax=ax, label="√(fraction of the true class)", shrink=0.8)
+    shares = np.array([0, 0.01, 0.05, 0.2, 0.5, 1.0])
+    bar = ax.figure.colorbar(image, ax=ax, shrink=0.8, ticks=np.sqrt(shares),
+                             label="share of the true class (square-root scale)")
+    bar.ax.set_yticklabels([f"{share:.0%}" for share in shares])
     return ax
 
 
@@ -102,6 +110,13 @@ def plot_runs(fig, runs, n_train: int, *, current=None) -> None:
         acc = np.asarray(history.test_acc, dtype=float)
         ax_acc.plot(np.arange(1, len(acc) + 1), 100 * acc, "o-", color=color, lw=width, ms=4)
     plain_log_axis(ax_loss)
+    low, high = ax_loss.get_ylim()
+    if ax_loss.lines and high / low < 300:  # up to about two decades: label 0.1, 0.2, 0.5, 1, …
+        ticks = _ticks_125(ax_loss, [low, high], margin=2.5)
+        below, above = [t for t in ticks if t <= low], [t for t in ticks if t >= high]
+        ax_loss.set_ylim(below[-1] if below else low, above[0] if above else high)
+    ax_acc.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10], integer=True))
+    ax_acc.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_loss.set_xlabel("epoch (passes over the training digits)")
     ax_loss.set_ylabel("training loss (log scale)")
     ax_loss.set_title("loss, averaged over a tenth of an epoch")
@@ -129,3 +144,119 @@ def run_label(number: int, run: dict) -> str:
     return (f"run {number}: {run['optimizer']} lr={run['lr']:.3g} B={run['batch_size']} "
             f"H={run['hidden']}")
 
+
+
+def runs_table_html(runs) -> str:
+    """An HTML <table>, one row per run (the best validation accuracy in bold); '' if no runs."""
+    if isinstance(runs, (str, bytes)) or not np.iterable(runs):
+        raise TypeError(f"runs must be a list of run_experiment() results; got {runs!r}")
+    for i, run in enumerate(runs):
+        _check_run(run, f"runs[{i}]")
+    if not runs:
+        return ""
+    best = max(range(len(runs)), key=lambda i: runs[i]["val_acc"])
+    head = "".join(f"<th style='padding:2px 8px'>{c}</th>" for c in TABLE_COLUMNS)
+    rows = []
+    for i, r in enumerate(runs):
+        cells = (i + 1, f"{r['lr']:.3g}", r["batch_size"], r["num_epochs"], r["hidden"],
+                 r["optimizer"], f"{r['train_loss']:.3f}", f"{r['val_acc']:.1%}",
+                 f"{r['seconds']:.1f}")
+        style = "font-weight:bold;" if i == best else ""
+        if r["status"] != "ok":
+            style += f"color:{COLORS['unstable']};"
+        tds = "".join(f"<td style='padding:2px 8px;text-align:right'>{html.escape(str(c))}</td>"
+                      for c in cells)
+        rows.append(f"<tr style='{style}'>{tds}</tr>")
+    return (f"<table class='runs-table' style='border-collapse:collapse;font-size:13px'>"
+            f"<tr>{head}</tr>{''.join(rows)}</table>")
+
+
+def show_digit_grid(images, captions, *, ncols: int = 10, fig=None, colors=None):
+    """Digits in a grid, each in its own small axes with its caption ABOVE it, never on the ink.
+
+    images: (n, 784) or (n, 28, 28) grey levels in [0, 1]; captions: n strings (a caption may
+    have two lines); colors: None or n colours for the captions. Returns the (n,) axes.
+    """
+    images = check_array("images", images)
+    if len(images) == 0 or images[0].size != 784:
+        raise ValueError(f"images must have shape (n, 784) or (n, 28, 28) with n >= 1; got shape "
+                         f"{images.shape}")
+    n = len(images)
+    if isinstance(captions, (str, bytes)) or not np.iterable(captions) or len(captions) != n:
+        raise ValueError(f"captions must hold one string per image ({n}); got {captions!r:.80}")
+    ncols = min(check_int("ncols", ncols, low=1), n)
+    nrows = math.ceil(n / ncols)
+    lines = max(str(c).count("\n") + 1 for c in captions)
+    if fig is None:
+        fig = Figure(figsize=(0.95 * ncols, (1.0 + 0.22 * lines) * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for i, ax in enumerate(axes):
+        ax.set_axis_off()
+        if i >= n:
+            continue
+        ax.imshow(images[i].reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
+        ax.set_title(str(captions[i]), fontsize=9, pad=3, linespacing=1.1,
+                     color=COLORS["curve"] if colors is None else colors[i])
+    return axes[:n]
+
+
+def plot_batch_size_sweep(sweeps, n_train: int, budget_seconds: float, fig=None):
+    """Three panels for ``batch_size_sweep`` runs, one quantity (and one unit) per axis.
+
+    sweeps: one list of rows per seed (same batch sizes). Left: training time of one update
+    (ms); middle: time per training example (µs); both the median over seeds. Right: validation
+    accuracy (%) after one epoch and when ``budget_seconds`` ran out, the mean over seeds with a
+    bar from the lowest to the highest seed. Returns the three axes.
+    """
+    if isinstance(sweeps, (str, bytes)) or not np.iterable(sweeps) or not len(sweeps):
+        raise TypeError(f"sweeps must be a list of batch_size_sweep() results; got {sweeps!r:.80}")
+    n_train = check_int("n_train", n_train, low=1)
+    sizes = np.array([row["batch_size"] for row in sweeps[0]])
+
+    def column(key):  # (n_seeds, n_sizes)
+        return np.array([[row[key] for row in sweep] for sweep in sweeps], dtype=float)
+
+    if fig is None:
+        fig = Figure(figsize=(11.0, 3.6))
+    ax_update, ax_example, ax_acc = fig.subplots(1, 3)
+    per_update = 1e3 * np.median(column("seconds_per_update"), axis=0)
+    per_example = 1e6 * np.median(column("seconds_per_epoch"), axis=0) / n_train
+    for ax, values, color, what in (
+            (ax_update, per_update, COLORS["gd"], "time of one update (ms)"),
+            (ax_example, per_example, COLORS["sgd"], "time per training example (µs)")):
+        ax.loglog(sizes, values, "o-", color=color)
+        _ticks_125(ax, values)
+        plain_log_ticks(ax.xaxis, minor_ticks=False)
+        ax.set_xlabel("batch size B (log scale)")
+        ax.set_ylabel(f"{what}, log scale")
+        ax.set_title(("cost of one update" if ax is ax_update else "cost per training example")
+                     + (" (median of seeds)" if len(sweeps) > 1 else ""), fontsize=10)
+    for key, color, marker, label in (
+            ("acc_epochs", COLORS["gd"], "o", "after 1 epoch (same examples)"),
+            ("acc_budget", COLORS["sgd"], "s", f"after {budget_seconds:g} s (same time)")):
+        acc = 100 * column(key)
+        mean = acc.mean(axis=0)
+        ax_acc.errorbar(sizes, mean, yerr=[mean - acc.min(axis=0), acc.max(axis=0) - mean],
+                        fmt=marker + "-", color=color, capsize=3, label=label)
+    ax_acc.set_xscale("log")
+    plain_log_ticks(ax_acc.xaxis, minor_ticks=False)
+    ax_acc.set_ylim(0, 100)
+    ax_acc.set_xlabel("batch size B (log scale)")
+    ax_acc.set_ylabel("validation accuracy (%)")
+    ax_acc.set_title(f"accuracy, mean of {len(sweeps)} seeds (bar: range)", fontsize=10)
+    ax_acc.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    return ax_update, ax_example, ax_acc
+
+
+def _ticks_125(ax, values, margin: float = 1.3) -> list[float]:
+    """Label a log y axis at 1, 2, 5, 10, 20, 50, ... over the range of ``values`` (widened by the
+    factor ``margin`` each way)."""
+    low, high = float(np.min(values)), float(np.max(values))
+    decades = range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1)
+    ticks = [m * 10.0**e for e in decades for m in (1, 2, 5)
+             if low / margin <= m * 10.0**e <= high * margin]
+    ax.set_yticks(ticks)
+    ax.minorticks_off()
+    plain_log_ticks(ax.yaxis, minor_ticks=False, keep_ticks=True)
+    return ticks

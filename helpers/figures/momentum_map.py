@@ -1,4 +1,4 @@
-"""Notebook 06's (lr, β) map figures: measured steps with the predicted rate drawn over them."""
+"""Notebook 06b's (lr, β) map figures: measured steps with the predicted rate drawn over them."""
 
 from __future__ import annotations
 

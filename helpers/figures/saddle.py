@@ -1,4 +1,4 @@
-"""Notebook 02's saddle-point figures: the landscape with GD's paths, and the time near the saddle.
+"""Notebook 02b's saddle-point figures: the landscape with GD's paths, and the time near the saddle.
 
 Each ``plot_*`` function takes ``ax=None`` (a new figure) and returns the axes.
 """

@@ -5,8 +5,11 @@ Each ``plot_*`` function takes ``ax=None`` (a new figure) and returns the axes.
 
 from __future__ import annotations
 
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import ticker
 
 from ..lab.sgd import predicted_variance
 from ..plots import COLORS, PALETTE, plain_log_ticks
@@ -129,3 +132,47 @@ def plot_noise_ball(with_replacement, without_replacement=None, ax=None):
     ax.legend()
     return ax
 
+
+
+def _label_panel_axes(ax_epochs, ax_updates, n_examples):
+    """Labels and scales of the panel's two axes (``helpers.panels.sgd.make_figure``)."""
+    ax_epochs.set_xlabel(f"examples processed, in epochs (1 epoch = N = {n_examples})")
+    ax_epochs.set_ylabel("excess loss f(w) - f(w*)")
+    ax_epochs.set_title("Loss per example processed")
+    ax_updates.set_xscale("log")
+    plain_log_ticks(ax_updates.xaxis, minor_ticks=False)
+    ax_updates.set_xlabel("number of updates t (log scale)")
+    ax_updates.set_title("Loss per update step")
+
+
+def _log_ticks(axis, low, high):
+    """Ticks at 1, 2, 5 × 10^k on a log axis spanning less than two decades, else at 10^k."""
+    subs = (1.0, 2.0, 5.0) if math.log10(high / low) < 2 else (1.0,)
+    axis.set_major_locator(ticker.LogLocator(subs=subs))
+
+
+def plot_sampling_gap(result, ax=None, *, key="acc_gap"):
+    """Train–validation gap per epoch, shuffled epochs against draws with replacement.
+
+    result: what ``helpers.lab.sgd.sampling_gap_on_mnist`` returned; key: "acc_gap" (training
+    minus validation accuracy, drawn in points) or "loss_gap". Each way: the mean over the
+    seeds as a line, the range over seeds as a band. Returns the axes.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 3.8), layout="constrained")
+    scale = 100.0 if key == "acc_gap" else 1.0
+    epochs = result["epochs"]
+    for sampling, label, color in (("shuffle", "shuffled epochs", COLORS["gd"]),
+                                   ("replacement", "drawn with replacement", COLORS["sgd"])):
+        gap = scale * result[sampling][key]  # (seeds, epochs)
+        ax.plot(epochs, gap.mean(axis=0), color=color, lw=1.6,
+                label=f"{label}: mean of {len(gap)} seeds")
+        ax.fill_between(epochs, gap.min(axis=0), gap.max(axis=0), color=color, alpha=0.25,
+                        lw=0, label=f"{label}: range over seeds")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training − validation accuracy\n(points)" if key == "acc_gap"
+                  else "validation − training loss")
+    ax.set_xlim(epochs[0], epochs[-1])
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+    ax.legend()
+    return ax

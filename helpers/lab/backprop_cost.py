@@ -1,4 +1,4 @@
-"""Notebook 04: what one gradient costs: backprop, finite differences, and the sum over paths.
+"""Notebook 04b: what one gradient costs: backprop, finite differences, and the sum over paths.
 
 Three ways to get the gradient of a network's output with respect to its weights:
 
@@ -24,7 +24,6 @@ checked against counts, not assumed;
 from __future__ import annotations
 
 import itertools
-import time
 
 import numpy as np
 
@@ -178,25 +177,28 @@ def _check_deep_model(model) -> None:
         raise TypeError(f"model must be a network such as deep_model(4, 3); got {model!r}")
 
 
-def _median_seconds(fn, repeats):
-    return float(np.median(seconds(fn, repeats)))
+def _best_seconds(fn, repeats):
+    """The fastest of ``repeats`` runs: the one least slowed down by other work on the machine."""
+    return float(np.min(seconds(fn, repeats)))
 
 
-def time_gradient(sizes, *, batch_size=64, repeats=7, fd_max_entries=2000, seed=0):
+def time_gradient(sizes, *, batch_size=64, repeats=7, fd_max_entries=2000, fd_runs=5, seed=0):
     """Seconds for one forward pass and one gradient by backprop, finite differences, forward mode.
 
     sizes: MLP widths (ReLU, float64, softmax cross-entropy on random data, ``batch_size`` rows).
-    Finite differences nudge every parameter entry (``helpers.gradcheck.numerical_grad``); for
-    more than ``fd_max_entries`` entries only that many are timed and the time is scaled up to
-    all P ("fd_measured" False); forward mode (one tangent pass per entry) is timed on the same
-    number of entries. Returns {"params", "forward", "backprop", "finite_differences",
-    "forward_mode"} in seconds (median of ``repeats`` for forward and backprop), "fd_measured"
-    and "fd_entries" (how many entries the finite differences and forward mode really did).
+    Forward and backprop: the fastest of ``repeats`` runs. Finite differences nudge parameter
+    entries (``helpers.gradcheck.numerical_grad``) and forward mode does one tangent pass per
+    entry; each is run ``fd_runs`` times on the same ``fd_max_entries // fd_runs`` entries (all P
+    when fewer), and the fastest run is scaled up to all P ("fd_measured" False when scaled).
+    So all four times are the least disturbed by other work on the machine, and comparable.
+    Returns {"params", "forward", "backprop", "finite_differences", "forward_mode"} in seconds,
+    "fd_measured" and "fd_entries" (how many entries one timed run did).
     """
     sizes = _check_sizes(sizes)
     batch_size = check_int("batch_size", batch_size, low=1)
     repeats = check_int("repeats", repeats, low=1)
     fd_max_entries = check_int("fd_max_entries", fd_max_entries, low=1)
+    fd_runs = check_int("fd_runs", fd_runs, low=1)
     rng = np.random.default_rng(check_seed(seed))
     model = mlp(sizes, "relu", seed=seed, dtype=np.float64)
     loss_fn = SoftmaxCrossEntropy()
@@ -213,29 +215,24 @@ def time_gradient(sizes, *, batch_size=64, repeats=7, fd_max_entries=2000, seed=
     def tangent_passes(max_entries):
         forward_mode_gradient(model, X, y, loss_fn, max_entries=max_entries)
 
-    with one_blas_thread():
-        return _time_gradient(model, forward, backprop, tangent_passes, repeats, fd_max_entries)
+    def differences(max_entries):
+        done = 0
+        for param in model.params.values():  # nudge the entries of each array in turn
+            take = min(param.size, max_entries - done)
+            if take <= 0:
+                break
+            # numerical_grad on a view of the first `take` entries: 2 forward passes per entry
+            numerical_grad(lambda _: forward(), param.reshape(-1)[:take])
+            done += take
 
-
-def _time_gradient(model, forward, backprop, tangent_passes, repeats, fd_max_entries):
-    t_forward = _median_seconds(forward, repeats)
-    t_backprop = _median_seconds(backprop, repeats)
     params = sum(param.size for param in model.params.values())
-    budget = min(params, fd_max_entries)
-    start, done = time.perf_counter(), 0
-    for param in model.params.values():  # nudge the entries of each array in turn
-        take = min(param.size, budget - done)
-        if take <= 0:
-            break
-        flat = param.reshape(-1)
-        # numerical_grad on a view of the first `take` entries: 2 forward passes per entry
-        numerical_grad(lambda _: forward(), flat[:take])
-        done += take
-    t_fd = (time.perf_counter() - start) * params / done
-    start = time.perf_counter()
-    tangent_passes(done)  # forward mode: one tangent pass for each of the same entries
-    t_fm = (time.perf_counter() - start) * params / done
-    return {"params": params, "forward": t_forward, "backprop": t_backprop,
-            "finite_differences": t_fd, "forward_mode": t_fm, "fd_measured": done == params,
-            "fd_entries": done}
+    entries = min(params, max(1, fd_max_entries // fd_runs))
+    with one_blas_thread():
+        return {"params": params, "forward": _best_seconds(forward, repeats),
+                "backprop": _best_seconds(backprop, repeats),
+                "finite_differences": _best_seconds(lambda: differences(entries), fd_runs)
+                * params / entries,
+                "forward_mode": _best_seconds(lambda: tangent_passes(entries), fd_runs)
+                * params / entries,
+                "fd_measured": entries == params, "fd_entries": entries}
 

@@ -1,4 +1,4 @@
-"""Notebook 04: the small network of section 1 as a computational graph, every number on it.
+"""Notebook 04a: the small network of section 1 as a computational graph, every number on it.
 
     x ─┐
     W1 ├─> z = x W1 + b1 ──> h = σ(z) ──> ŷ = h W2 + b2 ──> L = (ŷ − y)²
@@ -23,7 +23,7 @@ from ..losses import MSELoss
 from ..optim import SGD
 from ..validate import check_array, check_number, check_positive_number
 
-# section 1 of notebook 04: one example with two features, two sigmoid units, one output
+# section 1 of notebook 04a: one example with two features, two sigmoid units, one output
 EXAMPLE = {
     "x": np.array([[1.0, -2.0]]),
     "y": np.array([[0.5]]),

@@ -1,4 +1,4 @@
-"""Notebook 08's measurements: training deep networks well (initialisation, overfitting).
+"""Measurements of notebooks 08a (initialisation) and 08b (overfitting and regularisation).
 
 Two experiments, pure numpy, no plotting:
 
@@ -20,6 +20,7 @@ fixed seed); the test digits are not used here to choose anything.
 - ``ratio_table``         that ratio over depths × (activation, init)
 - ``validation_split``, ``stratified_subset``   where the digits come from
 - ``train_deep``          a few epochs of SGD on MNIST: validation accuracy after each
+- ``train_deep_seeds``    the same for several seeds: median and range of the accuracy
 - ``fit``                 training with train/validation curves, weight decay, early stopping
 - ``regularisation_summary``  the gap and the best validation accuracy of a ``Curves``
 - ``format_ratio_table``, ``over_seeds``   text and medians for the notebook's tables
@@ -181,6 +182,22 @@ def train_deep(depth: int, activation: str, init, X, y, X_val, y_val, *, num_epo
     accuracies += history.test_acc
     accuracies += [np.nan] * (num_epochs + 1 - len(accuracies))  # epochs a blow-up cut off
     return {"val_acc": np.array(accuracies), "status": history.status}
+
+
+def train_deep_seeds(depth: int, activation: str, init, X, y, X_val, y_val, *,
+                     seeds=(0, 1, 2), **kwargs) -> dict:
+    """``train_deep`` once per seed (other keyword arguments passed on).
+
+    Returns {"val_acc": array (len(seeds), num_epochs + 1) (NaN after a blow-up),
+    "median", "low", "high": arrays (num_epochs + 1,) across seeds (NaN where a run blew up),
+    "status": the list of each run's status}.
+    """
+    seeds = check_ints("seeds", seeds, low=0)
+    runs = [train_deep(depth, activation, init, X, y, X_val, y_val, seed=seed, **kwargs)
+            for seed in seeds]
+    acc = np.array([run["val_acc"] for run in runs])
+    return {"val_acc": acc, "median": np.median(acc, axis=0), "low": acc.min(axis=0),
+            "high": acc.max(axis=0), "status": [run["status"] for run in runs]}
 
 
 @dataclass

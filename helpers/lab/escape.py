@@ -1,4 +1,4 @@
-"""Notebook 07, escaping local minima: does the noise of SGD help it leave a shallow minimum?
+"""Notebooks 07a and 07b, escaping local minima: does the noise of SGD help it leave a minimum?
 
 The landscape is ``helpers.objectives.DoubleWell``: the loss of example i is
 ℓᵢ(x) = (x² − 1)² + tilt·x + cᵢ·x, and the full loss F(x) = mean ℓᵢ(x) has a deep minimum near
@@ -14,6 +14,7 @@ each step draws a batch of B distinct examples per run, ``idx`` of shape (R, B),
 - ``run_sgd``           R runs of mini-batch SGD (constant or decaying lr): where they went, when
 - ``sweep``             escape / deep-basin / divergence fractions over batch sizes × learning rates
 - ``gradient_noise``    the variance of a mini-batch gradient against the batch size, measured
+- ``final_histogram``, ``describe_runs``  what the panel of notebook 07b shows about its runs
 
 The figures are in ``helpers.figures.escape``, the panel in ``helpers.panels.escape``.
 """
@@ -28,6 +29,7 @@ from ..batches import random_batches
 from ..objectives import DoubleWell
 from ..optim import SGD
 from ..schedules import ExponentialLR, lr_curve
+from ..text import plural
 from ..theory import sgd_temperature
 from ..validate import (
     check_array,
@@ -320,6 +322,49 @@ def gradient_noise(well, batch_sizes, *, num_draws=20000, seed=0) -> dict:
     return {"batch_size": np.array(batch_sizes), "measured": np.array(measured),
             "with_replacement": np.array(plain), "without_replacement": np.array(finite),
             "sigma2": float(sigma2)}
+
+
+def final_histogram(runs, bins) -> np.ndarray:
+    """Share of all the runs whose final x falls in each of the ``bins`` (edges, (K + 1,)).
+
+    Diverged runs are left out (the shares then add up to 1 − the diverged share); a final x
+    beyond the edges counts in the end bin. Returns (K,).
+    """
+    finite = runs.x_final[~runs.diverged]
+    counts, _ = np.histogram(np.clip(finite, bins[0], bins[-1]), bins=bins)
+    return counts / runs.x_final.size
+
+
+def describe_runs(runs, well) -> tuple[str, str]:
+    """One sentence about what the first run did, then what all of them did: (message, level).
+
+    runs: ``SGDRuns`` of ``run_sgd`` with one learning rate; level is "error" (diverged),
+    "warn" (wanders over both basins), "ok" (escaped and stayed) or "info" (stayed).
+    """
+    steps = plural(runs.num_steps, "step")
+    share = (f"Of {plural(runs.x_final.size, 'run')}: {runs.fraction('escaped'):.0%} escaped "
+             f"(without diverging), {runs.fraction('in_deep'):.0%} end in the deep basin, "
+             f"{runs.fraction('diverged'):.0%} diverged.")
+    unstable = 2.0 / (12 * well.shallow_min**2 - 4)  # GD is unstable at a minimum if lr > 2/F''
+    note = ""
+    if runs.lr > unstable:
+        note = (f" Note: lr is above 2/F''(shallow) = {unstable:.3f}, where even without noise a "
+                "small push away from the shallow minimum grows instead of dying out.")
+    crossings, diverged_at = int(runs.crossings[0]), int(runs.diverged_at[0])
+    if diverged_at >= 0:
+        return (f"Diverged: at step {diverged_at} the iterate jumped past |x| = {BOUND:g}, "
+                "where the steep walls throw it further out at every step; the run was stopped. "
+                f"{share}{note}"), "error"
+    if crossings >= 2:
+        return (f"Noise too strong: the iterate wanders over both basins (it crossed the barrier "
+                f"{crossings} times in {steps}). {share}{note}"), "warn"
+    if crossings == 1:
+        return (f"Escaped to the deep minimum at step {int(runs.escaped_at[0])} and stayed "
+                f"there. {share}{note}"), "ok"
+    if runs.batch_size == well.n_examples:
+        return (f"Stayed in the shallow basin: the full batch (B = {well.n_examples}) is plain "
+                f"gradient descent, with no noise to push it out. {share}{note}"), "info"
+    return f"Stayed in the shallow basin for all {steps}. {share}{note}", "info"
 
 
 def format_table(table, key="escaped", *, columns="lr", digits=2) -> str:

@@ -1,4 +1,4 @@
-"""Notebook 04: forward-mode differentiation, the honest "each weight's derivative on its own".
+"""Notebook 04b: forward-mode differentiation, the honest "each weight's derivative on its own".
 
 Forward mode pushes a *tangent* through the network next to the values: for a small change dθ
 of the parameters, every layer computes its output Y and the change dY it causes,

@@ -15,8 +15,9 @@ Pure functions:
 - ``snap_lr``               lr within a relative 1e-9 of 1/(2a) or 1/a becomes exactly that value
 - ``regime``                the regime's name for a learning rate (``regime_map``: for a grid)
 - ``contraction_factor``, ``predicted_steps``: r and the steps x_t = r^t·x0 needs
+- ``run_on_parabola``       one GD run on a·x² beside its theory x0·r^t: what the panel shows
 
-Measured on runs (shared with notebook 02, in ``helpers.gd``): ``steps_to_tolerance`` and
+Measured on runs (shared with notebook 02a, in ``helpers.gd``): ``steps_to_tolerance`` and
 ``measure_max_stable_lr``. The panel is ``helpers.panels.gd_1d``.
 
 Why the learning-rate slider has base 2: a log slider moves its exponent in fixed steps, so only
@@ -32,12 +33,9 @@ import math
 
 import numpy as np
 
-from ..gd import TOL, _check_tol
-from ..validate import (
-    check_lr,
-    check_numbers,
-    check_positive_number,
-)
+from ..gd import TOL, _check_tol, run_gd
+from ..objectives import Parabola
+from ..validate import check_int, check_lr, check_number, check_numbers, check_positive_number
 
 REGIMES = (
     "monotone convergence",
@@ -49,8 +47,6 @@ REGIMES = (
 
 
 SNAP_RTOL = 1e-9  # relative distance within which lr counts as exactly 1/(2a) or 1/a
-
-
 
 
 def snap_lr(lr: float, a: float = 1.0) -> float:
@@ -122,3 +118,30 @@ def predicted_steps(lr: float, a: float = 1.0, tol: float = TOL) -> float:
     return float(math.ceil(math.log(tol) / math.log(r) - 1e-9))
 
 
+def run_on_parabola(lr=0.1, x0=-3.0, num_steps=20, a=1.0) -> dict:
+    """Run GD on f(x) = a·x² and set it beside the theory x_t = x0·r^t.
+
+    lr > 0 (snapped to 1/(2a) or 1/a within 1e-9, see ``snap_lr``); x0: start; num_steps ≥ 0.
+    Returns a dict: xs (T+1,) iterates (T < num_steps if the run blew up and was stopped),
+    t (T+1,), theory (num_steps+1,) x0·r^t, r, regime, status and diverged_at (from
+    ``helpers.gd``), max_deviation (largest |x_{t+1} − r·x_t| / |x_t|), steps_needed
+    (predicted steps to |x| ≤ 1e-6·|x0|), the regime boundaries lr_jump = 1/(2a) and
+    max_stable_lr = 1/a, and the arguments lr, x0, num_steps, a.
+    """
+    a = check_positive_number("a", a)
+    lr = snap_lr(lr, a)
+    x0 = check_number("x0", x0)
+    num_steps = check_int("num_steps", num_steps, low=0)
+    traj = run_gd(Parabola(a), x0, lr, num_steps)
+    xs, r = traj.xs, contraction_factor(lr, a)
+    with np.errstate(over="ignore"):
+        theory = x0 * r ** np.arange(num_steps + 1)
+    nonzero = xs[:-1] != 0
+    deviation = np.abs(xs[1:] - r * xs[:-1])[nonzero] / np.abs(xs[:-1][nonzero])  # x_{t+1} = r·x_t
+    return {
+        "lr": lr, "x0": x0, "num_steps": num_steps, "a": a, "xs": xs, "t": np.arange(len(xs)),
+        "theory": theory, "r": r, "regime": regime(lr, a), "status": traj.status,
+        "diverged_at": traj.diverged_at,
+        "max_deviation": float(deviation.max()) if deviation.size else 0.0,
+        "steps_needed": predicted_steps(lr, a), "lr_jump": 0.5 / a, "max_stable_lr": 1.0 / a,
+    }

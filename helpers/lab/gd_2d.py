@@ -1,4 +1,4 @@
-"""Notebook 02, GD in 2-D: narrow valleys, the condition number, the largest stable step.
+"""Notebooks 02a and 02b, GD in 2-D: narrow valleys, the condition number, the largest stable step.
 
 On the quadratic bowl f(x) = ½ xᵀA x (``helpers.objectives.QuadraticBowl``) GD moves each
 eigen-direction of A on its own:  c_i ← (1 − lr·λ_i)·c_i.  So GD is stable while lr < 2/λ_max,
@@ -8,6 +8,7 @@ stable step 2/λ_max(∇²f(x)), changes from place to place.
 
 Pure functions for the notebook's measurements:
 
+- ``run_on_landscape``    one GD run on the bowl or Rosenbrock with its theory: what the panel shows
 - ``hessian`` / ``max_stable_lr_at``   curvature and 2/λ_max(∇²f) at a point (bowl, Rosenbrock)
 - ``helpers.gd.steps_to_tolerance``  steps to shrink |x − x*| by ``tol``, many lr at once
 - ``worst_case_steps``    the same from the worst start (an eigen-direction), for many lr
@@ -21,6 +22,7 @@ The panel is ``helpers.panels.gd_2d``.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -36,6 +38,7 @@ from ..validate import (
     check_lr,
     check_numbers,
     check_point,
+    check_positive_number,
 )
 
 BOWL_X0 = np.array([-1.8, 0.9])  # start of the bowl runs: off both axes, so both directions move
@@ -44,13 +47,9 @@ BOWL_X0 = np.array([-1.8, 0.9])  # start of the bowl runs: off both axes, so bot
 ROSENBROCK_X0 = np.array([-1.2, 1.0])  # the classic start, on the far side of the curved valley
 
 
-LANDSCAPES = ("bowl", "Rosenbrock")  # the choice of valley, named "landscape" in 02 and 06
-
+LANDSCAPES = ("bowl", "Rosenbrock")  # the choice of valley, named "landscape" in 02a and 06
 
 VIEW = {"bowl": ((-2.0, 2.0), (-1.2, 1.2)), "Rosenbrock": ((-2.0, 2.0), (-1.0, 3.0))}
-
-
-
 
 EDGE_RTOL = 1e-9  # lr within this (relative) of 2/λ_max is "on the edge"
 
@@ -97,6 +96,74 @@ def predicted_steps(eigenvalues, lr, tol=TOL) -> float:
     return float(math.ceil(math.log(tol) / math.log(rho) - 1e-9))
 
 
+def run_on_landscape(landscape="bowl", kappa=10.0, lr=0.15, num_steps=50) -> dict:
+    """Run GD on the bowl (condition number ``kappa``) or on Rosenbrock, with what predicts it.
+
+    Returns a dict: xs (T+1, 2) path, gaps (T+1,) f(x_t) − f*, x_min, view (the plot's box),
+    status / diverged_at / converged_at (``helpers.gd``), eigenvalues (of A, or of ∇²f at the
+    start for Rosenbrock), max_stable_lr (2/λ_max; for Rosenbrock at the start), best_lr (bowl
+    only, else None), on_edge (lr = 2/λ_max), factors (bowl: 1 − lr·λ_i per direction),
+    theory_gaps (bowl: the exact f_t, else None), predicted_steps (bowl), band (lr edges of the
+    stable band), and for Rosenbrock the local limits at the minimum, at the end and where the
+    last iterates hover (x_settled); plus the arguments.
+    """
+    check_choice("landscape", landscape, LANDSCAPES)
+    kappa = check_positive_number("kappa", kappa)
+    lr = check_lr(lr)
+    num_steps = check_int("num_steps", num_steps, low=1)
+    obj = make_objective(landscape, kappa)
+    x0 = BOWL_X0 if landscape == "bowl" else ROSENBROCK_X0
+    traj = run_gd(obj, x0, lr, num_steps)
+    state = {
+        "landscape": landscape, "kappa": kappa, "lr": lr, "num_steps": num_steps,
+        "xs": traj.xs, "gaps": traj.losses - obj.f_min, "x_min": np.asarray(obj.x_min),
+        "status": traj.status, "diverged_at": traj.diverged_at,
+        "converged_at": traj.converged_at, "view": VIEW[landscape],
+    }
+    if landscape == "bowl":
+        state.update(_bowl_facts(obj, x0, lr, num_steps))
+    else:
+        state.update(_rosenbrock_facts(obj, traj))
+    return state
+
+
+def _bowl_facts(bowl, x0, lr, num_steps):
+    lams, Q = np.linalg.eigh(bowl.A)  # A = Q diag(λ) Qᵀ
+    c0 = Q.T @ x0  # x0 in the eigen-directions
+    limit = bowl.max_stable_lr()
+    factors = 1.0 - lr * lams  # c_i(t) = (1 − lr·λ_i)^t c_i(0)
+    t = np.arange(num_steps + 1)[:, None]
+    with np.errstate(over="ignore", under="ignore"):
+        theory = 0.5 * np.sum(lams * c0**2 * factors ** (2 * t), axis=1)  # f_t = ½ Σ λ_i c_i(t)²
+    return {
+        "eigenvalues": (float(lams[0]), float(lams[-1])), "max_stable_lr": limit,
+        "best_lr": bowl.best_lr(), "on_edge": abs(lr - limit) <= EDGE_RTOL * limit,
+        "factors": factors, "theory_gaps": theory,
+        "predicted_steps": predicted_steps(lams, lr), "band": (limit, limit),
+    }
+
+
+@functools.cache
+def _floor_limits():
+    """The largest stable lr along Rosenbrock's valley floor, from the start to x* (221 points)."""
+    return valley_floor_limits(np.linspace(ROSENBROCK_X0[0], 1.0, 221))
+
+
+def _rosenbrock_facts(rosen, traj):
+    x_settled = float(traj.xs[-50:, 0].mean())  # where the last iterates hover along x_1
+    H0 = hessian(rosen, ROSENBROCK_X0)
+    return {
+        "eigenvalues": tuple(float(v) for v in np.linalg.eigvalsh(H0)),
+        "max_stable_lr": max_stable_lr_at(rosen, ROSENBROCK_X0),
+        "limit_at_min": max_stable_lr_at(rosen, rosen.x_min),
+        "limit_at_end": max_stable_lr_at(rosen, traj.xs[-1]),
+        "x_settled": x_settled,
+        "limit_settled": max_stable_lr_at(rosen, (x_settled, x_settled**2)),
+        "best_lr": None, "on_edge": False, "factors": None, "theory_gaps": None,
+        "predicted_steps": None,
+        # along the valley floor from the start to the minimum, the local limit spans this range
+        "band": (float(_floor_limits().min()), float(_floor_limits().max())),
+    }
 
 
 def worst_case_steps(bowl, lrs, *, tol=TOL, max_steps=100_000):

@@ -1,4 +1,4 @@
-"""Notebook 06's (lr, β) map: heavy-ball momentum on the quadratic bowl, over a grid of both.
+"""Notebook 06b's (lr, β) map: heavy-ball momentum on the quadratic bowl, over a grid of both.
 
 ``momentum_map`` runs heavy-ball momentum (the ``SGD(momentum=β)`` of ``helpers.optim``) on the
 bowl f(x) = ½(λ_min x₁² + λ_max x₂²) for every (β, lr) of a grid at once, optionally with

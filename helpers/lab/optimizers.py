@@ -1,4 +1,4 @@
-"""Notebook 06, momentum and Adam: five optimizers on the same valleys, and on MNIST.
+"""Notebooks 06a-06c, momentum and Adam: five optimizers on the same valleys, and on MNIST.
 
 Pure functions:
 
@@ -7,6 +7,7 @@ Pure functions:
 - ``optimal_momentum``, ``optimal_momentum_lr``: the heavy-ball tuning of a quadratic,
                           β = ((√κ − 1)/(√κ + 1))²  with  lr = (2/(√λ_max + √λ_min))²
 - ``momentum_sweep``      steps to tolerance over a grid of β at that lr: the measured optimum
+- ``suggest_lr``, ``max_stable_lr``, ``safer_lr``, ``run_verdict``: the panel's advice
 - ``make_schedule``, ``schedule_curves``: the learning-rate schedules compared on MNIST
 - ``compare_on_mnist``    several optimizer settings trained with the same seed and budget
 
@@ -42,7 +43,7 @@ from ..validate import (
 RACE = ("gd", "momentum", "nesterov", "rmsprop", "adam")
 
 
-LANDSCAPES = ("bowl", "rosenbrock")  # the choice of valley, named "landscape" in 02 and 06
+LANDSCAPES = ("bowl", "rosenbrock")  # the choice of valley, named "landscape" in 02 and 06a
 
 
 X0 = {"bowl": (-1.8, 1.2), "rosenbrock": (-1.5, 2.0)}  # start points
@@ -51,8 +52,8 @@ X0 = {"bowl": (-1.8, 1.2), "rosenbrock": (-1.5, 2.0)}  # start points
 VIEW = {"bowl": ((-2.0, 2.0), (-1.5, 1.5)), "rosenbrock": ((-2.0, 2.0), (-1.0, 3.0))}
 
 
-# A learning rate that works for each optimizer on each landscape: the panel's starting values
-# (bowl with kappa = 10). ``suggest_lr`` adapts the bowl's to kappa for the panel's hints.
+# A learning rate that works for each optimizer on each landscape (bowl with kappa = 10).
+# ``suggest_lr`` adapts the bowl's to kappa for the panel's hints.
 SUGGESTED_LR = {
     "bowl": {"gd": 0.15, "momentum": 0.05, "nesterov": 0.05, "rmsprop": 0.05, "adam": 0.2},
     # plain GD is stable at the start while lr < 2/λ_max ≈ 0.00096 (the Hessian there)
@@ -148,6 +149,67 @@ def max_stable_lr(landscape="bowl", optimizer="gd", kappa=10.0, momentum=0.9) ->
     if optimizer == "momentum":
         return 2 * (1 + momentum) / lam_max
     return 2 * (1 + momentum) / ((1 + 2 * momentum) * lam_max)
+
+
+def safer_lr(landscape="bowl", optimizer="momentum", kappa=10.0, momentum=0.9, lr=1.0,
+             num_steps=100) -> float | None:
+    """A learning rate to suggest after a blow-up at ``lr``: below 90% of it, and checked.
+
+    Starts from ``suggest_lr`` (or lr/2 if that is not clearly smaller), rounded down to two
+    significant digits, and halves until a run of ``num_steps`` steps with the other settings
+    makes progress without growing. None if 20 halvings do not find one.
+    """
+    guess = suggest_lr(landscape, optimizer, kappa, momentum)
+    guess = _round_down(guess if guess < 0.9 * lr else lr / 2)
+    for _ in range(20):
+        traj = run_optimizer(landscape, optimizer, guess, momentum, kappa, num_steps)
+        if traj.status not in ("diverged", "diverging") and traj.losses[-1] < traj.losses[0]:
+            return guess
+        guess = _round_down(guess / 2)
+    return None
+
+
+def _round_down(x: float) -> float:
+    """x rounded down to 2 significant digits (0.001998 -> 0.0019: never up, past a limit)."""
+    scale = 10.0 ** (math.floor(math.log10(x)) - 1)
+    return math.floor(x / scale * (1 + 1e-9)) * scale
+
+
+def run_verdict(traj, gaps, landscape, optimizer, lr, momentum, kappa, lr_max) -> str:
+    """What a run did, in words: ``helpers.gd``'s verdict, reworded where more is known.
+
+    traj: a ``Trajectory``; gaps: its f − f_min (T+1,); lr_max: the largest lr on offer. Only
+    plain GD is promised to keep growing (its steps are lr × gradient, whatever happened
+    before); momentum and the adaptive methods can overshoot and recover. A larger learning
+    rate is offered only when twice lr is below lr_max and the stability limit.
+    """
+    T = len(gaps) - 1
+    start, end = _distinct(gaps[0], gaps[-1])
+    if traj.status == "diverging":
+        if optimizer == "gd":
+            return (f"Diverging: the loss grew from {start} to {end} in {T} steps "
+                    f"(lr {lr:g} is too large); it will keep growing.")
+        return (f"Diverging: the loss grew from {start} to {end} over these {T} steps; "
+                f"lr {lr:g} looks too large.")
+    if traj.status == "converging":
+        trend = (f"the loss fell from {start} to {end}" if gaps[-1] < gaps[0]
+                 else f"the loss is {end} (it started at {start}) and falling")
+        limit = max_stable_lr(landscape, optimizer, kappa, momentum)
+        larger = ", or a larger learning rate," if 2 * lr <= min(lr_max, limit) else ""
+        return f"Still converging after {T} steps: {trend}. More steps{larger} would get closer."
+    if traj.status == "oscillating":
+        return (f"Oscillating: after {T} steps the loss is {end}, neither shrinking nor growing "
+                f"(it started at {start}).")
+    return traj.message
+
+
+def _distinct(a: float, b: float) -> tuple[str, str]:
+    """a and b with 3 significant digits, or more when needed to show that they differ."""
+    for digits in range(3, 13):
+        text_a, text_b = f"{a:.{digits}g}", f"{b:.{digits}g}"
+        if text_a != text_b or a == b:
+            break
+    return text_a, text_b
 
 
 def optimal_momentum(kappa: float) -> float:
@@ -300,7 +362,7 @@ def compare_on_mnist(data, settings, *, hidden: int = 64, batch_size: int = 32,
 
 
 
-# ---- AdaGrad's step and AdamW's decay (notebook 06) ------------------------------------------
+# ---- AdaGrad's step and AdamW's decay (notebook 06c) -----------------------------------------
 
 ACCUMULATORS = {"adagrad": "sum", "rmsprop": "square_avg"}  # the optimizer state dividing g
 

@@ -1,4 +1,4 @@
-"""Notebook 02, saddle points: where GD stalls, why, and how long it stays.
+"""Notebook 02b, saddle points: where GD stalls, why, and how long it stays.
 
 At a saddle point the gradient is zero but the Hessian has eigenvalues of both signs: along the
 eigenvector of the positive one the saddle is a minimum (GD is pulled in), along the negative

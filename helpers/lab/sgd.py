@@ -1,7 +1,8 @@
 """Notebook 03, from GD to SGD: mini-batch SGD on linear regression, and the noise of a gradient.
 
 The problem is linear regression with the mean squared error (``helpers.objectives.LeastSquares``
-on ``make_regression``): N = 200 examples, two weights. Pure functions for the measurements:
+on ``make_regression``): N = 200 examples, two weights, features scaled so that the loss is a
+valley with condition number near ``KAPPA`` = 20. Pure functions for the measurements:
 
 - ``run_sgd``              mini-batch SGD, batch size 1 … N, epochs with or without replacement
 - ``minibatch_gradients``  many mini-batch gradients at one fixed w: the gradient is a statistic
@@ -9,6 +10,8 @@ on ``make_regression``): N = 200 examples, two weights. Pure functions for the m
                            finite-population correction (N − B)/(N − 1)
 - ``visit_counts``         how often each example is drawn in an epoch (with replacement: 0, 1, 2…)
 - ``noise_ball``           where SGD with a constant learning rate settles: a ball around w*
+- ``sampling_gap_on_mnist`` text B's "repeats lead to overfitting", tested on notebook 05's
+                           network: the train–validation gap with and without replacement
 
 The figures are in ``helpers.figures.sgd``, the panel in ``helpers.panels.sgd``.
 """
@@ -22,8 +25,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..batches import as_rng, epoch_order, random_batches
+from ..data import MNIST
+from ..experiment import DEFAULTS, build_model, one_blas_thread, split_validation
 from ..gd import blew_up
+from ..losses import SoftmaxCrossEntropy
 from ..objectives import LeastSquares, make_regression
+from ..optim import make_optimizer
+from ..train import evaluate, train
 from ..validate import (
     check_batch_size,
     check_flag,
@@ -45,25 +53,56 @@ W0 = np.array([-3.0, 3.0])  # the start of every run: far from the minimum, so c
 EXCESS_FLOOR = 1e-12  # excess losses are clipped here before a log plot
 
 
-def make_data(n: int = N_EXAMPLES, d: int = 2, noise: float = 0.5, *, n_test: int = 0, seed=0):
+KAPPA = 20.0  # the notebooks' condition number: a valley, not a round bowl
+
+
+def make_data(n: int = N_EXAMPLES, d: int = 2, noise: float = 0.5, *, kappa: float = 1.0,
+              n_test: int = 0, seed=0):
     """The notebook's regression problem: (train, test) ``LeastSquares`` objects.
 
-    train: ``make_regression(n, d, noise, seed)``. test: ``n_test`` fresh examples from the same
-    distribution (same w_true, standard-normal x, same noise level), or None when ``n_test`` is 0.
+    train: ``make_regression(n, d, noise, seed)`` with feature j scaled by kappa^(−j/(2(d−1))),
+    from 1 down to 1/√kappa, so that XᵀX/N has a condition number near ``kappa`` (1: the
+    standard-normal features of ``make_regression``, a nearly round bowl); y = X w_true + noise.
+    test: ``n_test`` fresh examples from the same distribution (same w_true, scales and noise
+    level), or None when ``n_test`` is 0.
     """
     n_test = check_int("n_test", n_test, low=0)
+    kappa = check_positive_number("kappa", kappa)
+    if kappa < 1:
+        raise ValueError(f"kappa must be at least 1 (a condition number); got {kappa!r}")
     X, y, w_true = make_regression(n=n, d=d, noise=noise, seed=seed)
+    scales = kappa ** (-0.5 * np.linspace(0.0, 1.0, d)) if d > 1 else np.ones(1)
+    y = y - X @ w_true + (X * scales) @ w_true  # the same noise, on the scaled features
+    X = X * scales
     test = None
     if n_test:
         rng = np.random.default_rng([seed, 1])  # a stream of its own: the train set is unchanged
-        X_test = rng.standard_normal((n_test, d))
+        X_test = rng.standard_normal((n_test, d)) * scales
         test = LeastSquares(X_test, X_test @ w_true + noise * rng.standard_normal(n_test))
     return LeastSquares(X, y), test
 
 
-def make_problem(n: int = N_EXAMPLES, d: int = 2, noise: float = 0.5, seed: int = 0):
-    """The training problem alone: ``LeastSquares`` on ``make_regression(n, d, noise, seed)``."""
-    return make_data(n, d, noise, seed=seed)[0]
+def make_problem(n: int = N_EXAMPLES, d: int = 2, noise: float = 0.5, seed: int = 0, *,
+                 kappa: float = 1.0):
+    """The training problem alone: ``LeastSquares`` on ``make_data(n, d, noise, seed=seed)``."""
+    return make_data(n, d, noise, kappa=kappa, seed=seed)[0]
+
+
+def best_gd_lr(problem) -> float:
+    """The best fixed step of full-batch GD on ``problem``: 2/(λmin + λmax) of the Hessian 2XᵀX/N.
+
+    It makes the slowest and the steepest direction shrink at the same rate, (κ − 1)/(κ + 1).
+    """
+    _check_problem(problem)
+    eigenvalues = np.linalg.eigvalsh(2 * problem.X.T @ problem.X / problem.n_examples)
+    return float(2 / (eigenvalues[0] + eigenvalues[-1]))
+
+
+def condition_number(problem) -> float:
+    """κ = λmax/λmin of the Hessian 2XᵀX/N of ``problem`` (a ``LeastSquares``)."""
+    _check_problem(problem)
+    eigenvalues = np.linalg.eigvalsh(problem.X.T @ problem.X)
+    return float(eigenvalues[-1] / eigenvalues[0])
 
 
 @dataclass
@@ -91,6 +130,12 @@ class SGDRun:
     @property
     def num_updates(self) -> int:
         return len(self.ws) - 1
+
+    def curves(self) -> dict:
+        """What a panel plots: x ("epochs", "updates"), "excess_loss", and how the run ended."""
+        return {"epochs": self.epochs, "updates": np.arange(self.num_updates + 1),
+                "excess_loss": self.excess_loss, "status": self.status,
+                "diverged_at": self.diverged_at, "final_excess": float(self.excess_loss[-1])}
 
 
 def run_sgd(problem, lr, batch_size, num_epochs, *, w0=None, replacement=False, seed=0,
@@ -304,5 +349,59 @@ def noise_ball(problem, lrs, batch_sizes, *, num_updates=500, num_runs=16, repla
 
 @functools.cache
 def default_problem():
-    """The regression problem of the notebook and its panel (``make_problem()``), made once."""
-    return make_problem()
+    """The regression problem of notebooks 03a/03b and the panel, ``make_problem(kappa=KAPPA)``."""
+    return make_problem(kappa=KAPPA)
+
+
+def sampling_gap_on_mnist(data, *, n_train=1000, num_epochs=20, seeds=(0, 1, 2),
+                          lr=DEFAULTS["lr"], batch_size=DEFAULTS["batch_size"],
+                          hidden=DEFAULTS["hidden"]):
+    """Text B's claim on a network that can overfit: shuffled epochs against draws with repeats.
+
+    Notebook 05's 784-``hidden``-10 network and SGD settings, trained on the first ``n_train``
+    training digits of ``data`` (split with ``experiment.split_validation`` if it has no
+    validation set; the test digits are never touched). Per seed, two runs from the same initial
+    weights: "shuffle" (each epoch visits every digit once) and "replacement" (each epoch trains
+    on n_train digits drawn with repeats: about 37 % are missed). Same number of updates.
+    Returns {"shuffle": rows, "replacement": rows, "epochs": (E,), "n_train", "seeds"}; rows is a
+    dict of (S, E) arrays over seeds × epochs: "train_loss", "val_loss", "train_acc", "val_acc",
+    "loss_gap" (validation loss − training loss) and "acc_gap" (training − validation accuracy).
+    """
+    if not isinstance(data, MNIST):
+        raise TypeError(f"data must be an MNIST from helpers.data.load_mnist; got {data!r}")
+    data = split_validation(data)
+    n_train = check_int("n_train", n_train, low=1, high=len(data.X_train))
+    num_epochs = check_int("num_epochs", num_epochs, low=1)
+    seeds = [check_seed(s) for s in check_ints("seeds", seeds, low=0)]
+    lr, hidden = check_lr(lr), check_int("hidden", hidden, low=1)
+    batch_size = check_batch_size(batch_size, n_train)
+    X, y = data.X_train[:n_train], data.y_train[:n_train]
+    result = {"epochs": np.arange(1, num_epochs + 1), "n_train": n_train, "seeds": seeds}
+    with one_blas_thread():  # the same numbers with 1 or 2 BLAS threads
+        for sampling in ("shuffle", "replacement"):
+            runs = [_sampled_run(X, y, data, sampling, seed, lr=lr, batch_size=batch_size,
+                                 hidden=hidden, num_epochs=num_epochs) for seed in seeds]
+            rows = {key: np.array([run[key] for run in runs]) for key in runs[0]}
+            rows["loss_gap"] = rows["val_loss"] - rows["train_loss"]
+            rows["acc_gap"] = rows["train_acc"] - rows["val_acc"]
+            result[sampling] = rows
+    return result
+
+
+def _sampled_run(X, y, data, sampling, seed, *, lr, batch_size, hidden, num_epochs):
+    """One run of ``sampling_gap_on_mnist``: per-epoch losses and accuracies (lists of E)."""
+    model = build_model(hidden, seed)
+    optimizer = make_optimizer("sgd", model.parameters(), lr=lr)
+    rng = np.random.default_rng(seed)
+    n = len(X)
+    out = {"train_loss": [], "val_loss": [], "train_acc": [], "val_acc": []}
+    for _ in range(num_epochs):
+        # the epoch's digits: all once (train() shuffles them), or n draws with repeats
+        idx = np.arange(n) if sampling == "shuffle" else rng.integers(0, n, size=n)
+        train(model, SoftmaxCrossEntropy(), optimizer, X[idx], y[idx], batch_size=batch_size,
+              num_epochs=1, seed=rng, progress=False)
+        for split, (X_s, y_s) in (("train", (X, y)), ("val", (data.X_val, data.y_val))):
+            loss, acc = evaluate(model, X_s, y_s)
+            out[f"{split}_loss"].append(loss)
+            out[f"{split}_acc"].append(acc)
+    return out

@@ -1,4 +1,4 @@
-"""Notebook 04's panel: the computational graph of section 1, live under three sliders.
+"""Notebook 04a's panel: the computational graph of section 1, live under three sliders.
 
 Sliders: the input x₁, the weight w = W1[0, 0], and the learning rate of one SGD update. Every
 node shows its forward value and every edge its backward gradient ∂L/∂(node); the line below

@@ -1,4 +1,4 @@
-"""Notebook 08's panel: the gradient of each layer at initialisation, for a depth and a scale.
+"""Notebook 08a's panel: the gradient of each layer at initialisation, for a depth and a scale.
 
 The panel contract (``helpers.widgets.Panel``): ``compute`` (pure: the gradient norms and the
 message), ``make_figure`` (axes and labels), ``draw`` (the two lines and the title). The
@@ -83,7 +83,7 @@ def make_figure():
     """The figure: ||dL/dW_l|| against the layer l on a log axis. Returns (fig, artists)."""
     fig = Figure(figsize=(8.0, 3.8), dpi=80)
     ax = fig.add_subplot()
-    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.14, top=0.9)
+    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.25, top=0.9)
     art = {"ax": ax}
     (art["reference"],) = ax.plot([], [], "s--", color=COLORS["theory"], ms=4, lw=1.4,
                                   animated=True, label="the matching scale (He or Glorot)")
@@ -95,7 +95,8 @@ def make_figure():
     ax.set_xticks(range(1, MAX_DEPTH + 1, 2))
     ax.set_xlabel("layer l (1 = next to the input)")
     ax.set_ylabel("gradient norm ||dL/dW_l||")
-    ax.legend(fontsize=8, loc="lower right")
+    # below the axes: inside, it would hide a line lying at the bottom (std 0.01) or the top
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
     art["title"] = ax.text(0.5, 1.03, "", transform=ax.transAxes, ha="center", fontsize=10,
                            animated=True)
     return fig, art
@@ -114,7 +115,7 @@ def draw(art, state):
 
 
 def make_panel(activation="relu", depth=10, init="pytorch", seed=0):
-    """The panel of notebook 08: activation, depth, the scale of the initial weights, seed.
+    """The panel of notebook 08a: activation, depth, the scale of the initial weights, seed.
 
     One frame is a forward and a backward pass of two networks on 256 digits (up to about 50 ms),
     so the sliders redraw when the handle is released.

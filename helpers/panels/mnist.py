@@ -1,26 +1,24 @@
-"""Notebook 05's panel: train a network on MNIST with the sliders' settings, live, run after run.
+"""Notebook 05b's panel: train a network on MNIST with the sliders' settings, live, run after run.
 
 The panel contract (``helpers.widgets.Panel``), with training as ``compute``: it runs when
-Train is pressed, not when a slider moves; ``draw`` draws every run's curves. The measurements
-of the notebook are in ``helpers.lab.mnist``, the experiment itself in ``helpers.experiment``.
+Train is pressed, not when a slider moves; ``draw`` draws every run's curves. The experiment is
+``helpers.experiment.run_experiment``; the curves and the table of runs are drawn by
+``helpers.figures.mnist``.
 """
 
 from __future__ import annotations
 
 import functools
-import html
 import math
 import time
 
 import ipywidgets as widgets
-import numpy as np
 from matplotlib.figure import Figure
 
 from ..experiment import DEFAULTS, _check_mnist, run_experiment, split_validation
-from ..figures.mnist import _check_run, plot_runs, run_label
+from ..figures.mnist import plot_runs, run_label, runs_table_html
 from ..lab.mnist import HIDDEN_OPTIONS
 from ..optim import OPTIMIZERS
-from ..plots import COLORS
 from ..train import History
 from ..validate import check_positive_number, check_seed
 from ..widgets import (
@@ -35,44 +33,13 @@ from ..widgets import (
     selection_slider,
 )
 
-TABLE_COLUMNS = ("run", "lr", "batch size", "epochs", "hidden", "optimizer",
-                 "final train loss", "validation accuracy", "time (s)")
-
-
-def runs_table_html(runs) -> str:
-    """An HTML <table>, one row per run (the best validation accuracy in bold); '' if no runs."""
-    if isinstance(runs, (str, bytes)) or not np.iterable(runs):
-        raise TypeError(f"runs must be a list of run_experiment() results; got {runs!r}")
-    for i, run in enumerate(runs):
-        _check_run(run, f"runs[{i}]")
-    if not runs:
-        return ""
-    best = max(range(len(runs)), key=lambda i: runs[i]["val_acc"])
-    head = "".join(f"<th style='padding:2px 8px'>{c}</th>" for c in TABLE_COLUMNS)
-    rows = []
-    for i, r in enumerate(runs):
-        cells = (i + 1, f"{r['lr']:.3g}", r["batch_size"], r["num_epochs"], r["hidden"],
-                 r["optimizer"], f"{r['train_loss']:.3f}", f"{r['val_acc']:.1%}",
-                 f"{r['seconds']:.1f}")
-        style = "font-weight:bold;" if i == best else ""
-        if r["status"] != "ok":
-            style += f"color:{COLORS['unstable']};"
-        tds = "".join(f"<td style='padding:2px 8px;text-align:right'>{html.escape(str(c))}</td>"
-                      for c in cells)
-        rows.append(f"<tr style='{style}'>{tds}</tr>")
-    return (f"<table class='runs-table' style='border-collapse:collapse;font-size:13px'>"
-            f"<tr>{head}</tr>{''.join(rows)}</table>")
-
-
 
 class TrainingPanel(Panel):
     """Sliders, a Train button, a progress bar, a live figure and a table of runs.
 
-    The panel contract of ``helpers.widgets.Panel``, with training as ``compute``: it runs when
-    Train is pressed, not when a slider moves. data: an ``MNIST`` (split with
-    ``split_validation`` if it has no validation set). Each press of Train runs
-    ``run_experiment`` with the sliders' values and the same ``seed``, draws the loss and
-    accuracy while it trains, then adds a row to the table. Headless use:
+    data: an ``MNIST`` (split with ``split_validation`` if it has no validation set). Each press
+    of Train runs ``run_experiment`` with the sliders' values and the same ``seed``, draws the
+    loss and accuracy while it trains, then adds a row to the table. Headless use:
     ``panel.train_button.click()`` trains synchronously; ``panel.runs`` holds the finished runs,
     ``panel.state`` the last one, ``panel.message_text`` its message.
     """
@@ -80,8 +47,7 @@ class TrainingPanel(Panel):
     def __init__(self, data, *, seed: int = 0, redraw_seconds: float = 0.25, **defaults):
         settings = {**DEFAULTS, **defaults}
         _check_mnist(data)
-        data = split_validation(data)  # runs are compared on validation digits, never on test
-        self.data = data
+        self.data = data = split_validation(data)  # runs are compared on validation digits
         self.seed = check_seed(seed)
         self.redraw_seconds = check_positive_number("redraw_seconds", redraw_seconds,
                                                     allow_zero=True)  # 0: every update
@@ -102,8 +68,8 @@ class TrainingPanel(Panel):
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="training",
                                             layout=SLIDER_LAYOUT, style=SLIDER_STYLE)
         self.table = widgets.HTML(value="")
-        self.train_button.on_click(self._on_train)
-        self.clear_button.on_click(self._on_clear)
+        self.train_button.on_click(lambda _button: self.train())
+        self.clear_button.on_click(lambda _button: self.clear())
         buttons = widgets.HBox([self.train_button, self.clear_button])
         super().__init__(controls, functools.partial(run_experiment, data, seed=self.seed),
                          make_figure, draw, extra=(buttons, self.progress), below=(self.table,),
@@ -162,12 +128,6 @@ class TrainingPanel(Panel):
         self.show({"runs": self.runs, "current": current, "n_train": len(self.data.X_train),
                    "message": message, "level": level})
         self.frames_drawn += 1
-
-    def _on_train(self, _button) -> None:
-        self.train()
-
-    def _on_clear(self, _button) -> None:
-        self.clear()
 
 
 def make_figure():

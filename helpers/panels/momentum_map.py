@@ -1,4 +1,4 @@
-"""Notebook 06's (lr, β) map panel: heavy-ball momentum over a grid, for a chosen κ and noise.
+"""Notebook 06b's (lr, β) map panel: heavy-ball momentum over a grid, for a chosen κ and noise.
 
 The map shows how close the runs end after a fixed budget of steps (``lab.momentum_map``'s
 ``final_distance``): without noise the fast ridge next to (lr*, β*) wins; with noise the runs stop

@@ -1,4 +1,4 @@
-"""Notebook 03's panel: one mini-batch SGD run next to full-batch GD, same lr, same epochs.
+"""Notebook 03b's panel: one mini-batch SGD run next to full-batch GD, same lr, same epochs.
 
 The panel contract (``helpers.widgets.Panel``): ``compute`` (pure: the runs and the message),
 ``make_figure`` (what never changes; the lines that do are ``animated``), ``draw`` (updates
@@ -11,10 +11,10 @@ import functools
 import math
 
 import numpy as np
-from matplotlib import ticker
 from matplotlib.figure import Figure
 
 from ..blit import decade_above, decade_below
+from ..figures.sgd import _label_panel_axes, _log_ticks
 from ..lab.sgd import EXCESS_FLOOR, N_EXAMPLES, SGDRun, _check_problem, default_problem, run_sgd
 from ..plots import COLORS, plain_log_ticks
 from ..text import plural
@@ -37,20 +37,11 @@ def compute(batch_size, lr, num_epochs=5, *, problem=None, seed=0):
     sgd = run_sgd(problem, lr, batch_size, num_epochs, seed=seed)
     per_epoch = math.ceil(n / batch_size)
     state = {
-        "gd": _curves(gd), "sgd": _curves(sgd), "batch_size": batch_size, "lr": float(lr),
+        "gd": gd.curves(), "sgd": sgd.curves(), "batch_size": batch_size, "lr": float(lr),
         "num_epochs": num_epochs, "n_examples": n, "updates_per_epoch": per_epoch,
     }
     state["message"], state["level"] = _message(gd, sgd, n, per_epoch, num_epochs)
     return state
-
-
-def _curves(run: SGDRun) -> dict:
-    return {
-        "epochs": run.epochs, "updates": np.arange(run.num_updates + 1),
-        "excess_loss": run.excess_loss, "status": run.status, "diverged_at": run.diverged_at,
-        "final_excess": float(run.excess_loss[-1]),
-    }
-
 
 
 def _message(gd: SGDRun, sgd: SGDRun, n, per_epoch, num_epochs):
@@ -95,7 +86,6 @@ def _excess_text(value: float) -> str:
     return f"below {EXCESS_FLOOR:g}, converged" if value <= EXCESS_FLOOR else f"{value:.2g}"
 
 
-
 def make_figure():
     """The figure: excess loss vs epochs (examples processed) and vs number of updates.
     Returns (fig, artists): per axes and run ("gd", "sgd") its line and its × marker."""
@@ -114,13 +104,7 @@ def make_figure():
                                          label=label, animated=True)
             (art[key, x_key, "diverged"],) = ax.plot([], [], "x", color=color, ms=9, mew=2,
                                                      animated=True)
-    ax_epochs.set_xlabel(f"examples processed, in epochs (1 epoch = N = {N_EXAMPLES})")
-    ax_epochs.set_ylabel("excess loss f(w) - f(w*)")
-    ax_epochs.set_title("Loss per example processed")
-    ax_updates.set_xscale("log")
-    plain_log_ticks(ax_updates.xaxis, minor_ticks=False)
-    ax_updates.set_xlabel("number of updates t (log scale)")
-    ax_updates.set_title("Loss per update step")
+    _label_panel_axes(ax_epochs, ax_updates, N_EXAMPLES)
     # one legend above both axes, where no curve can hide under it; draw() names the batch size
     art["legend"] = fig.legend(handles=[art["gd", "epochs"], art["sgd", "epochs"]],
                                loc="upper center", ncols=2, frameon=False)
@@ -157,14 +141,11 @@ def draw(art, state):
     art["legend"].get_texts()[1].set_text(f"batch size {state['batch_size']}")
 
 
-def _log_ticks(axis, low, high):
-    """Ticks at 1, 2, 5 × 10^k on a log axis spanning less than two decades, else at 10^k."""
-    subs = (1.0, 2.0, 5.0) if math.log10(high / low) < 2 else (1.0,)
-    axis.set_major_locator(ticker.LogLocator(subs=subs))
+def make_panel(batch_size=4, lr=0.1, num_epochs=5):
+    """The panel of notebook 03b: batch size (1 … N), learning rate and epochs, vs full-batch GD.
 
-
-def make_panel(batch_size=None, lr=0.1, num_epochs=5):
-    """The panel of notebook 03: batch size (1 … N), learning rate and epochs, vs full-batch GD."""
+    It opens at batch size 4, where the noise shows (at the full batch the two curves coincide).
+    """
     problem = default_problem()
     controls = {
         "batch_size": batch_size_slider(problem.n_examples, value=batch_size),

@@ -129,14 +129,13 @@ def test_lr_slider_shows_divergence(lab, timing):
     assert_no_problems(notebook)
 
 
-def test_batch_size_one_makes_the_curve_noisy(lab, timing):
-    """03: from full batch to batch size 1 the loss curve gets noisy; nothing breaks."""
-    notebook = open_and_run(lab, "03_from_gd_to_sgd.ipynb")
+def test_batch_size_slider_runs_from_one_to_the_full_batch(lab, timing):
+    """03b: drag the batch size, then jump to the full batch and to one example; the panel
+    redraws and says what it ran each time, and nothing breaks."""
+    notebook = open_and_run(lab, "03b_epochs_and_the_noise_ball.ipynb")
     panel, slider, image = panel_with_slider(notebook, "batch size")
     readout = slider.locator(".widget-readout")
-    full_batch = readout.inner_text().strip()
-    assert full_batch != "1", "the batch-size slider should start at the full batch"
-    notebook.screenshot("panel-full-batch", panel)
+    notebook.screenshot("panel-before", panel)
 
     def batch_size_in(message):
         found = re.search(r"batch size (\d+)", message, re.I)
@@ -145,11 +144,16 @@ def test_batch_size_one_makes_the_curve_noisy(lab, timing):
     drag_and_check(notebook, timing, panel, slider, image, batch_size_in)
     notebook.screenshot("panel-after-drag", panel)
 
-    seconds = notebook.press_on(slider.locator(".noUi-handle"), "Home", image)
-    timing("slider-to-redraw", seconds)
-    expect(readout).to_have_text(re.compile(r"^\s*1\s*$"))
-    notebook.wait_idle()
-    notebook.screenshot("panel-batch-1", panel)
+    for key, expected in (("End", None), ("Home", "1")):
+        seconds = notebook.press_on(slider.locator(".noUi-handle"), key, image)
+        timing("slider-to-redraw", seconds)
+        if expected:
+            expect(readout).to_have_text(re.compile(rf"^\s*{expected}\s*$"))
+        notebook.wait_idle()
+        value = readout.inner_text().strip()
+        assert batch_size_in(message_text(panel)) == value, (
+            f"{key}: the slider reads {value} but the message says {message_text(panel)!r}")
+        notebook.screenshot(f"panel-{key.lower()}", panel)
     assert not error_messages(panel), f"the panel reports an error: {error_messages(panel)}"
     assert_no_problems(notebook)
 
@@ -183,8 +187,9 @@ _RECORDER_JS = r"""
 
 
 def test_train_button_shows_progress_curve_and_table(lab, timing):
-    """05: Train with the defaults: a progress bar moves, the curve redraws live, a row is added."""
-    notebook = open_and_run(lab, "05_sgd_on_mnist.ipynb")
+    """05b: Train with the defaults: a progress bar moves, the curve redraws live, a row is added.
+    """
+    notebook = open_and_run(lab, "05b_experiments_on_mnist.ipynb")
     page = notebook.page
     train = re.compile(r"^\s*Train\s*$")
     button = page.locator(".jp-Notebook button", has_text=train).first

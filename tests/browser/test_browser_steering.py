@@ -1,9 +1,11 @@
-"""End to end in Chromium: notebook 09's steering panel and drawing pad, as a learner uses them.
+"""End to end in Chromium: notebook 09a's steering panel and 09b's drawing pad, as a learner
+uses them.
 
-Start training, move the learning-rate slider while it runs (the change must be applied and
-logged within a fraction of a second, marked on the curves, and training must go on), pause and
-resume, stop; then draw a vertical stroke on the pad with the mouse and see the bars rank "1"
-first. Fixtures are in ``conftest.py``, page actions in ``labpage.py``.
+09a: start training, move the learning-rate slider while it runs (the change must be applied and
+logged within a second, marked on the curves, and training must go on), pause and resume, stop.
+The panel's frames are drawn by the kernel's thread when the training thread asks for one.
+09b: draw a vertical stroke on the pad with the mouse and see the bars rank "1" first.
+Fixtures are in ``conftest.py``, page actions in ``labpage.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ except ImportError:  # the fixtures report it: a skip, or a failure when REQUIRE
 
 pytestmark = pytest.mark.browser
 
-NOTEBOOK = "09_steering_a_network.ipynb"
+STEERING = "09a_steering_a_network.ipynb"
+DRAWING = "09b_edge_of_stability_and_drawing.ipynb"
 STEP = re.compile(r"step (\d+)")
 
 
@@ -39,9 +42,9 @@ def _wait_for(predicate, timeout: float, what: str, poll: float = 0.01) -> float
     return time.perf_counter() - start
 
 
-def test_steer_a_run_and_draw_a_digit(lab, timing):
-    notebook = lab(NOTEBOOK)
-    state = notebook.run_all()
+def test_steer_a_run(lab, timing):
+    notebook = lab(STEERING)
+    state = notebook.run_all(timeout=300)
     problems = notebook.problems(state)
     assert not problems, "\n".join(problems)
     page = notebook.page
@@ -50,7 +53,7 @@ def test_steer_a_run_and_draw_a_digit(lab, timing):
     start = panel.locator("button", has_text=re.compile(r"^\s*Start\s*$"))
     pause = panel.locator("button", has_text=re.compile(r"^\s*Pause\s*$"))
     stop = panel.locator("button", has_text=re.compile(r"^\s*Stop\s*$"))
-    status = panel.locator(".widget-html-content").first
+    status = panel.locator(".panel-message").first
     log = panel.locator(".steer-log")
     image = panel.locator("img.widget-image").first
     expect(image).to_have_attribute("src", re.compile(r"\S"))
@@ -68,7 +71,8 @@ def test_steer_a_run_and_draw_a_digit(lab, timing):
     seconds = _wait_for(lambda: "lr 0.02 →" in log.inner_text(), 10,
                         "the lr change in the log")
     timing("control-during-training", seconds)
-    assert seconds < 0.5, f"the lr change took {seconds:.2f} s to be applied during training"
+    # the step that applies it asks the kernel for a frame; one frame may be under way already
+    assert seconds < 1.0, f"the lr change took {seconds:.2f} s to be applied during training"
     applied_at = int(re.search(r"step (\d+): lr 0\.02 →", log.inner_text()).group(1))
     _wait_for(lambda: notebook.image_src(image) != src_before, 10, "a new frame")
     timing("lr change to a new frame", time.perf_counter() - pressed)
@@ -87,6 +91,15 @@ def test_steer_a_run_and_draw_a_digit(lab, timing):
     stop.click()
     expect(status).to_contain_text("stopped", timeout=10_000)
     notebook.screenshot("steer-stopped", panel)
+    assert not notebook.problems(), notebook.problems()
+
+
+def test_draw_a_digit(lab):
+    notebook = lab(DRAWING)
+    state = notebook.run_all(timeout=300)
+    problems = notebook.problems(state)
+    assert not problems, "\n".join(problems)
+    page = notebook.page
 
     # ---- draw a vertical stroke on the pad ----
     canvas = page.locator(".drawpad-canvas").first

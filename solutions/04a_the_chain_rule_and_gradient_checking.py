@@ -1,11 +1,10 @@
-"""Solutions to the exercises of notebook 04 (backpropagation)."""
+"""Solutions to the exercises of notebook 04a (the chain rule and gradient checking).
+
+``sigmoid_backward`` is a warm-up for practice; the notebook's exercises start at
+``linear_backward``.
+"""
 
 import numpy as np
-
-
-def sigmoid_backward(dY, Y):
-    """dL/dX of Y = sigmoid(X), from dL/dY and the cached output Y; shapes (B, n)."""
-    return dY * Y * (1 - Y)  # dX = dY * σ'(X), σ'(X) = Y (1 − Y)
 
 
 def linear_backward(X, W, dY):
@@ -31,14 +30,6 @@ def gradient_check_error(f, grad_f, x, eps=1e-6):
     return np.linalg.norm(analytic - numeric) / (np.linalg.norm(analytic) + np.linalg.norm(numeric))
 
 
-def softmax_ce_grad(Z, y):
-    """dL/dZ of L = mean_i(-log softmax(Z)_{i, y_i}): Z (n, k) logits, y (n,) labels -> (n, k)."""
-    E = np.exp(Z - Z.max(axis=1, keepdims=True))  # shift each row: softmax unchanged, no overflow
-    P = E / E.sum(axis=1, keepdims=True)
-    P[np.arange(len(y)), y] -= 1  # P − onehot(y)
-    return P / len(y)  # the loss is a mean over the n examples
-
-
 def two_layer_grads(X, Y, W1, b1, W2, b2):
     """Gradients of L = mean((tanh(X W1 + b1) W2 + b2 − Y)²) over all entries of Y.
 
@@ -55,3 +46,8 @@ def two_layer_grads(X, Y, W1, b1, W2, b2):
     dW1 = X.T @ dZ
     db1 = dZ.sum(axis=0)
     return dW1, db1, dW2, db2
+
+
+def sigmoid_backward(dY, Y):
+    """dL/dX of Y = sigmoid(X), from dL/dY and the cached output Y; shapes (B, n)."""
+    return dY * Y * (1 - Y)  # dX = dY * σ'(X), σ'(X) = Y (1 − Y)

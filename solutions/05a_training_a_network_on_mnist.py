@@ -1,4 +1,4 @@
-"""Solutions to the exercises of notebook 05 (SGD on MNIST)."""
+"""Solutions to the exercises of notebook 05a (training a network on MNIST)."""
 
 import numpy as np
 
@@ -12,14 +12,6 @@ def accuracy_from_logits(logits, y):
     """Fraction of rows whose largest logit is at the true class: logits (n, k), y (n,)."""
     predicted = np.argmax(logits, axis=1)  # one predicted class per row
     return float(np.mean(predicted == y))
-
-
-def confusion_matrix_counts(y_true, y_pred, num_classes):
-    """C[i, j] = number of examples of true class i predicted as j: (num_classes, num_classes)."""
-    counts = np.zeros((num_classes, num_classes), dtype=int)
-    for true, predicted in zip(y_true, y_pred):
-        counts[true, predicted] += 1
-    return counts
 
 
 def accuracy_in_batches(predict, X, y, batch_size):

@@ -1,4 +1,4 @@
-"""Solutions to the exercises of notebook 02 (gradient descent in 2-D)."""
+"""Solutions to the exercises of notebook 02a (valleys and the condition number)."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""Solutions to the exercises of notebook 07 (escaping local minima)."""
+"""Solutions to the exercises of notebook 07a (does noise help escape?)."""
 
 import numpy as np
 
@@ -14,14 +14,6 @@ def fraction_in_deep_basin(x_final, well):
     if well.deep_min < well.barrier:
         return float(np.mean(x_final < well.barrier))
     return float(np.mean(x_final > well.barrier))
-
-
-def escaped_by_step(escaped_at, num_steps):
-    """Share of runs with 0 <= escaped_at <= t, for t = 0 … num_steps (-1 means never)."""
-    escaped_at = np.asarray(escaped_at)
-    t = np.arange(num_steps + 1)
-    escaped = (escaped_at[:, None] >= 0) & (escaped_at[:, None] <= t)
-    return escaped.mean(axis=0)
 
 
 def first_escape_step(paths, well):

@@ -1,4 +1,4 @@
-"""Solutions to the exercises of notebook 09 (steering a network)."""
+"""Solutions to the exercises of notebook 09a (steering a network)."""
 
 import numpy as np
 
@@ -13,10 +13,7 @@ def dead_fraction(relu_output):
     return float(np.mean(np.all(relu_output == 0, axis=0)))
 
 
-def top_eigenvalue(matvec, v0, num_iters):
-    """Power iteration: v <- Hv / ||Hv||, then the Rayleigh quotient v . Hv."""
-    v = v0 / np.linalg.norm(v0)
-    for _ in range(num_iters):
-        hv = matvec(v)
-        v = hv / np.linalg.norm(hv)
-    return float(v @ matvec(v))
+def lr_for_update_ratio(W, grad_W, target):
+    """One plain SGD step changes W by lr·||grad_W||; for a ratio `target` to ||W||:
+    lr·||grad_W|| / ||W|| = target, so lr = target·||W|| / ||grad_W||."""
+    return target * np.linalg.norm(W) / np.linalg.norm(grad_W)
