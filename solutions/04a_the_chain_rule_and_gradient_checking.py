@@ -1,8 +1,4 @@
-"""Solutions to the exercises of notebook 04a (the chain rule and gradient checking).
-
-``sigmoid_backward`` is a warm-up for practice; the notebook's exercises start at
-``linear_backward``.
-"""
+"""Solutions to the exercises of notebook 04a (the chain rule and gradient checking)."""
 
 import numpy as np
 
@@ -46,8 +42,3 @@ def two_layer_grads(X, Y, W1, b1, W2, b2):
     dW1 = X.T @ dZ
     db1 = dZ.sum(axis=0)
     return dW1, db1, dW2, db2
-
-
-def sigmoid_backward(dY, Y):
-    """dL/dX of Y = sigmoid(X), from dL/dY and the cached output Y; shapes (B, n)."""
-    return dY * Y * (1 - Y)  # dX = dY * σ'(X), σ'(X) = Y (1 − Y)

@@ -334,13 +334,6 @@ BUGGY = {
         "one_draw_miss": lambda n: 1 - 1 / n,
         "drawn": lambda n: 1 - (1 - 1 / n) ** n,
     },
-    "sigmoid_backward": {
-        "no_upstream": lambda dY, Y: Y * (1 - Y),
-        "missing_1_minus_y": lambda dY, Y: dY * Y,
-        "missing_y": lambda dY, Y: dY * (1 - Y),
-        "sigmoid_again": lambda dY, Y: dY * (1 / (1 + np.exp(-Y))) * (1 - 1 / (1 + np.exp(-Y))),
-        "sign": lambda dY, Y: -dY * Y * (1 - Y),
-    },
     "softmax_ce_grad": {
         "sum": lambda Z, y: _sm(Z) - np.eye(Z.shape[1])[y],
         "sign": lambda Z, y: (np.eye(Z.shape[1])[y] - _sm(Z)) / len(y),
@@ -535,7 +528,6 @@ FORMULAS = {
     "minibatch_gradient": ["2 (xᵢ·w − yᵢ) xᵢ", "X_B w − y_B", "Xᵀ", "X.T", "X_bᵀ", "2/B"],
     "minibatch_variance": ["(N − B)/(N − 1)", "N − B", "σ²/B ·"],
     "never_drawn_fraction": ["(1 − 1/N)^N", "(1 − 1/N)", "(1 - 1/N)", "1 − 1/N"],
-    "sigmoid_backward": ["Y(1 − Y)", "Y * (1 - Y)", "Y·(1 − Y)", "dY * Y", "dY·Y", "(1 − Y)"],
     "linear_backward": ["dY Wᵀ", "Xᵀ dY", "dY @ W.T", "X.T @ dY", "W.T", "Wᵀ"],
     "softmax_ce_grad": ["P − onehot", "p - onehot", "onehot(y)) /", "- 1) / n", "/ len(y)"],
     "gradient_check_error": ["(f(x + eps", "/ (2 eps)", "/ (2·eps)", "2·eps", "||a|| + ||b||"],
@@ -682,7 +674,6 @@ ALTERNATIVES = {
     "never_drawn_fraction": lambda n: ((n - 1) / n) ** n,
     "minibatch_gradient": lambda X, y, w, idx: sum(2 * (X[i] @ w - y[i]) * X[i] for i in idx)
     / len(idx),
-    "sigmoid_backward": lambda dY, Y: dY * (Y - Y**2),
     "linear_backward": lambda X, W, dY: (np.einsum("bo,io->bi", dY, W),
                                          np.einsum("bi,bo->io", X, dY), dY.sum(axis=0)),
     "gradient_check_error": _gc_with_copies,

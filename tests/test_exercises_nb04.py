@@ -16,7 +16,7 @@ from helpers.lab.backprop_cost import count_multiply_adds
 
 SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 PARTS = {"04a_the_chain_rule_and_gradient_checking.py":
-         ["linear_backward", "gradient_check_error", "two_layer_grads", "sigmoid_backward"],
+         ["linear_backward", "gradient_check_error", "two_layer_grads"],
          "04b_the_cost_of_a_gradient_and_softmax.py": ["softmax_ce_grad", "gradient_costs"]}
 
 

@@ -264,3 +264,38 @@ def test_does_not_touch_sys_path(name):
         f"{name}: cells {cells} use sys.path; import helpers as the installed package "
         "(pip install -e .)"
     )
+
+
+# --- a learner's path: predict first, then exercises with a checker ------------------------------
+
+def _code(name: str) -> str:
+    return "\n".join(cell.source for cell in _read(name).cells if cell.cell_type == "code")
+
+
+@notebooks
+def test_asks_for_a_prediction_before_a_measurement_reveals_it(name):
+    if name == INDEX:
+        pytest.skip("the index has no measurement")
+    code = _code(name)
+    asked = re.findall(r"^(\w+) = predict\(", code, re.M)
+    assert asked, f"{name}: no predict-first question (helpers.predict.predict)"
+    for guess in asked:
+        assert re.search(rf"\b{guess}\.reveal\(", code), (
+            f"{name}: the prediction {guess!r} is never revealed by a measurement")
+
+
+@notebooks
+def test_has_an_exercise_with_a_checker(name):
+    if name == INDEX:
+        pytest.skip("the index has no exercises")
+    assert re.search(r'^check\("\w+", ', _code(name), re.M), (
+        f"{name}: no exercise checked with helpers.exercises.check")
+
+
+def test_every_registered_exercise_is_asked_in_a_notebook():
+    from helpers import exercises
+
+    asked = {found for name in NOTEBOOKS
+             for found in re.findall(r'^check\("(\w+)", ', _code(name), re.M)}
+    assert set(exercises.names()) <= asked, (
+        f"exercises with a checker that no notebook asks: {sorted(set(exercises.names()) - asked)}")

@@ -5,8 +5,6 @@
 - ``linear_backward``:      dL/dX, dL/dW, dL/db of a linear layer Y = X W + b
 - ``gradient_check_error``: the relative error between a gradient and central differences
 - ``two_layer_grads``:      all four gradients of a tanh network with the mean squared error
-- ``sigmoid_backward``:     dL/dX of a sigmoid layer from dL/dY and its cached output Y (a warm-up
-  kept for practice; 04a's exercises start with the linear layer)
 
 04b, the cost of a gradient and softmax:
 
@@ -30,48 +28,6 @@ from . import (
     exercise,
     run_cases,
 )
-
-
-def _sigmoid(Z):
-    return 0.5 * (1 + np.tanh(Z / 2))  # = 1/(1 + e^(−Z)), without overflow for large |Z|
-
-
-SIGMOID_MISTAKES = {
-    "no_upstream": Mistake("that is the sigmoid's local slope alone: the chain rule also needs "
-                           "the upstream gradient dY.", lambda dY, Y: Y * (1 - Y)),
-    "missing_1_minus_y": Mistake("the sigmoid's slope is missing a factor: check its derivative "
-                                 "written in terms of Y.", lambda dY, Y: dY * Y),
-    "missing_y": Mistake("the sigmoid's slope is missing a factor: check its derivative "
-                         "written in terms of Y.", lambda dY, Y: dY * (1 - Y)),
-    "sigmoid_again": Mistake("Y is already the sigmoid's output: use it as it is, do not apply "
-                             "the sigmoid to it again.",
-                             lambda dY, Y: dY * _sigmoid(Y) * (1 - _sigmoid(Y))),
-    "sign": Mistake("the sign is flipped: the sigmoid is increasing, so dX has the sign of dY.",
-                    lambda dY, Y: -dY * Y * (1 - Y)),
-}
-
-
-def _sigmoid_cases(rng):
-    Z = np.linspace(-3, 3, 12).reshape(4, 3)
-    cases = [(np.cos(np.arange(12.0)).reshape(4, 3), _sigmoid(Z))]
-    random_shape = (int(rng.integers(2, 8)), int(rng.integers(1, 6)))
-    for shape, scale in [(random_shape, 2.0), ((1, 4), 2.0), ((3, 3), 2.0),
-                         ((4, 2), 20.0)]:  # a batch of one; a saturated sigmoid
-        Y = _sigmoid(scale * rng.standard_normal(shape))
-        cases.append((rng.standard_normal(shape), Y))
-    return cases
-
-
-@exercise("sigmoid_backward", SIGMOID_MISTAKES)
-def _check_sigmoid_backward(fn):
-    run_cases(fn, _sigmoid_cases(np.random.default_rng()),
-              answer=lambda dY, Y: dY * Y * (1 - Y),  # dX = dY * σ'(Z), σ'(Z) = Y (1 − Y)
-              read=lambda out, where, case: as_array(out, case[0].shape, "dX", where),
-              label=lambda dY, Y: f"for dY, Y of shape {dY.shape}", mistakes=SIGMOID_MISTAKES,
-              pointer=lambda case, out, expected: (
-                  f"for dY, Y of shape {case[0].shape} dX is off; each entry of dX depends only "
-                  "on the same entry of dY and of Y."))
-    return True, "dX = dY · Y(1 − Y): the local slope from the cached output, times dY."
 
 
 def _linear_grads(X, W, dY):
