@@ -29,6 +29,10 @@ from ..widgets import Panel, float_slider, int_slider, lr_slider
 LR_MIN, LR_MAX = 2.0**-10, 1.5  # the slider's range: 0.000977 … 1.5
 LR_LOG2_STEP = 1 / 32  # slider notch in log2(lr): 0.5 and 1.0 lie on the grid −10 + k/32
 STRIP_XLIM = (LR_MIN / 1.15, LR_MAX * 1.15)  # a little beyond the slider, so its ends show
+# The |x_t| axis bottom moves by these decades only (10^-1, 10^-3, 10^-10, ...): a drag across the
+# learning rates then seldom needs a new background (a full redraw), and a curve still spans at
+# least a third of the axis.
+BOTTOM_DECADES = (1, 3, 10, 30, 100, 300)
 
 
 def compute(lr=0.1, x0=-3.0, num_steps=20, a=1.0):
@@ -100,7 +104,8 @@ def draw(art, state):
     t, absx = state["t"], np.abs(xs)
     positive = absx[absx > 0]
     top = decade_above(10 * (positive.max() if positive.size else 1.0))  # room for the legend
-    bottom = decade_below(min(positive.min() / 3 if positive.size else 1e-2, top / 100))
+    bottom = decade_below(min(positive.min() / 3 if positive.size else 1e-2, top / 100),
+                          BOTTOM_DECADES)
     art["measured"].set_data(t[absx > 0], positive)
     art["zeros"].set_data(t[absx == 0], np.full(int(np.sum(absx == 0)), bottom * 1.5))
     theory = np.abs(state["theory"])
