@@ -92,6 +92,26 @@ def test_a_change_while_paused_is_listed_as_queued(digits):
     panel.close()
 
 
+def _run_in_own_loop(coro) -> threading.Thread:
+    """asyncio.run(coro) in a thread of its own, as a kernel runs its loop (a loop that another
+    test left running in this thread, such as sync Playwright's, cannot get in the way); re-raise
+    what the coroutine raised. Returns the loop's thread."""
+    errors = []
+
+    def target():
+        try:
+            asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return thread
+
+
 def test_the_training_thread_asks_for_frames_that_the_loop_thread_draws(digits):
     panel = SteeringPanel(new_trainer(digits), num_epochs=1000, redraw_every=0.2)
     drawn_by = []
@@ -117,8 +137,8 @@ def test_the_training_thread_asks_for_frames_that_the_loop_thread_draws(digits):
             assert time.perf_counter() - start < 60, "the change never reached the log"
             await asyncio.sleep(0.01)
 
-    asyncio.run(run())
-    assert set(drawn_by) == {threading.main_thread()}
+    loop_thread = _run_in_own_loop(run())
+    assert set(drawn_by) == {loop_thread}
     assert panel.frames.blits > 0  # most frames redraw only the curves
     panel.close()
     assert active_threads() == [] and panel.trainer.status == "stopped"

@@ -1,7 +1,9 @@
 """The shared sliders and the Panel, driven headless the way a learner drives them in a browser."""
 
+import asyncio
 import io
 import math
+import threading
 import warnings
 
 import numpy as np
@@ -208,11 +210,29 @@ def test_savefig_still_draws_the_moving_artists():
     assert differ.mean() < 1e-3
 
 
+def _run_in_own_loop(coro) -> threading.Thread:
+    """asyncio.run(coro) in a thread of its own, as a kernel runs its loop (a loop that another
+    test left running in this thread, such as sync Playwright's, cannot get in the way); re-raise
+    what the coroutine raised. Returns the loop's thread."""
+    errors = []
+
+    def target():
+        try:
+            asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return thread
+
+
 def test_slider_moves_during_a_frame_are_folded_into_one_frame():
     """In a kernel (a running event loop) a burst of slider values gives one frame, with the
     last value; a headless test without a loop gets every frame at once (tested above)."""
-    import asyncio
-
     panel = make_square_panel()
     computed = []
     compute = panel.compute
@@ -224,6 +244,6 @@ def test_slider_moves_during_a_frame_are_folded_into_one_frame():
         assert computed == []  # nothing drawn yet: the frame is scheduled
         await asyncio.sleep(0.05)
 
-    asyncio.run(drag())
+    _run_in_own_loop(drag())
     assert computed == [0.5]
     assert panel.message_text == "lr = 0.5"
