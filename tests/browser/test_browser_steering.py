@@ -94,12 +94,13 @@ def test_steer_a_run(lab, timing):
     assert not notebook.problems(), notebook.problems()
 
 
-def test_draw_a_digit(lab):
+def test_draw_a_digit(lab, timing):
     notebook = lab(DRAWING)
     state = notebook.run_all(timeout=300)
     problems = notebook.problems(state)
     assert not problems, "\n".join(problems)
     page = notebook.page
+    notebook.wait_idle()  # every cell done: the strokes are not queued behind a running cell
 
     # ---- draw a vertical stroke on the pad ----
     canvas = page.locator(".drawpad-canvas").first
@@ -115,7 +116,10 @@ def test_draw_a_digit(lab):
         canvas.hover(position={"x": x, "y": (0.15 + 0.7 * k / 20) * height}, force=True)
         time.sleep(0.02)
     page.mouse.up()
-    expect(top).to_contain_text(re.compile(r"most likely:\s*1\b"), timeout=10_000)
+    released = time.perf_counter()
+    # generous: on a loaded machine the kernel answers late; the time is reported, not asserted
+    expect(top).to_contain_text(re.compile(r"most likely:\s*1\b"), timeout=60_000)
+    timing("stroke to prediction", time.perf_counter() - released)
     notebook.screenshot("drawpad-one", canvas.locator("xpath=ancestor::div[contains(@class,"
                                                       " 'jp-OutputArea-output')]").first)
     assert not notebook.problems(), notebook.problems()
