@@ -1,28 +1,17 @@
 """The exercises of notebooks 02a and 02b: solutions pass, learner-style mistakes get their hint,
 and what the statements promise the learner holds when measured."""
 
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
+from support import load_solution as _load
 
 from helpers import exercises
 from helpers.gd import run_gd
 from helpers.lab import gd_2d
 from helpers.lab.gd_2d import BOWL_X0
 from helpers.objectives import QuadraticBowl, Rosenbrock
-
-SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
-
-
-def _load(stem):
-    spec = importlib.util.spec_from_file_location(f"solutions_{stem}", SOLUTIONS / f"{stem}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 A = _load("02a_valleys_and_the_condition_number")
 B = _load("02b_rosenbrock_and_saddle_points")

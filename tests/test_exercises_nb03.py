@@ -1,23 +1,12 @@
 """Notebooks 03a and 03b: each exercise accepts its solution and names each common mistake."""
 
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
+from support import load_solution as _load
 
 from helpers import exercises
-
-SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
-
-
-def _load(stem):
-    spec = importlib.util.spec_from_file_location(f"solutions_{stem}", SOLUTIONS / f"{stem}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 A = _load("03a_the_gradient_is_a_statistic")
 B = _load("03b_epochs_and_the_noise_ball")

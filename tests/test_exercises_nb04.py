@@ -4,28 +4,20 @@ The solutions are read from solutions/04a_*.py and solutions/04b_*.py. Every che
 of its cases afresh on each call, so the solution is run many times.
 """
 
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
+from support import load_solution as _load
 
 from helpers import exercises
 from helpers.exercises import STUB_HINT, run_check
 from helpers.lab.backprop_cost import count_multiply_adds
 
-SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 PARTS = {"04a_the_chain_rule_and_gradient_checking.py":
          ["linear_backward", "gradient_check_error", "two_layer_grads"],
          "04b_the_cost_of_a_gradient_and_softmax.py": ["softmax_ce_grad", "gradient_costs"]}
 
 
-def _load(file_name):
-    spec = importlib.util.spec_from_file_location(f"solutions_{Path(file_name).stem}",
-                                                  SOLUTIONS / file_name)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 SOLUTION = {name: getattr(_load(file_name), name)

@@ -2,24 +2,13 @@
 mistake, and never recites the answer. (tests/test_exercises.py runs the checks every exercise
 shares; these are the ones written for 06a's RMSProp run and 06c's AdamW step.)"""
 
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
+from support import load_solution as _load
 
 from helpers import exercises
 from helpers.optim import AdamW
-
-SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
-
-
-def _load(stem):
-    spec = importlib.util.spec_from_file_location(f"solutions_{stem}", SOLUTIONS / f"{stem}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 A = _load("06a_momentum_and_adam")
 B = _load("06b_the_best_momentum_and_keras")

@@ -6,28 +6,22 @@ the ones specific to 07a and 07b, above all for ``lr_for_mean_wait``, the exerci
 asks the learner to invert Kramers' law.
 """
 
-import importlib.util
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from support import load_solution as _load
 
 from helpers import exercises
 from helpers.lab.escape import make_well, run_sgd
 from helpers.theory import kramers_escape_time, sgd_temperature
 
-SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 PARTS = {"07a_does_noise_help_escape": ["sgd_noise_scale", "fraction_in_deep_basin",
                                         "first_escape_step"],
          "07b_sgd_as_diffusion": ["escaped_by_step", "lr_for_mean_wait"]}
 
 
-def _load(stem):
-    spec = importlib.util.spec_from_file_location(f"solutions_{stem}", SOLUTIONS / f"{stem}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 SOLUTION = {name: getattr(_load(stem), name) for stem, names in PARTS.items() for name in names}

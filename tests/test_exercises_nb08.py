@@ -6,26 +6,19 @@ same properties over every exercise of the course and takes the buggy versions a
 of the two new exercises from SHARED_BUGGY and SHARED_FORMULAS below.
 """
 
-import importlib.util
 import math
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
+from support import load_solution as _load
 
 from helpers import exercises
 
-SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 NAMES = ["he_std", "predicted_gradient_ratio", "dropout_forward_backward",
          "early_stopping_epochs"]
 
 
-def _load(stem):
-    spec = importlib.util.spec_from_file_location(f"solutions_{stem}", SOLUTIONS / f"{stem}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 _A = _load("08a_initialisation")

@@ -3,24 +3,16 @@ hint that names it, and no hint gives the answer away."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
+from support import load_solution as _load
 
 from helpers import exercises
 
-SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 NAMES = {"09a_steering_a_network.py": ["update_ratio", "dead_fraction", "lr_for_update_ratio"],
          "09b_edge_of_stability_and_drawing.py": ["top_eigenvalue"]}
 
 
-def _load(file):
-    spec = importlib.util.spec_from_file_location(file[:-3].replace(".", "_"), SOLUTIONS / file)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 SOLUTION = {name: getattr(_load(file), name) for file, names in NAMES.items() for name in names}

@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 import pytest
+from support import run_in_own_loop
 
 from helpers.data import load_mnist
 from helpers.layers import mlp
@@ -92,25 +93,6 @@ def test_a_change_while_paused_is_listed_as_queued(digits):
     panel.close()
 
 
-def _run_in_own_loop(coro) -> threading.Thread:
-    """asyncio.run(coro) in a thread of its own, as a kernel runs its loop (a loop that another
-    test left running in this thread, such as sync Playwright's, cannot get in the way); re-raise
-    what the coroutine raised. Returns the loop's thread."""
-    errors = []
-
-    def target():
-        try:
-            asyncio.run(coro)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test's thread
-            errors.append(exc)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-    return thread
-
 
 def test_the_training_thread_asks_for_frames_that_the_loop_thread_draws(digits):
     panel = SteeringPanel(new_trainer(digits), num_epochs=1000, redraw_every=0.2)
@@ -137,7 +119,7 @@ def test_the_training_thread_asks_for_frames_that_the_loop_thread_draws(digits):
             assert time.perf_counter() - start < 60, "the change never reached the log"
             await asyncio.sleep(0.01)
 
-    loop_thread = _run_in_own_loop(run())
+    loop_thread = run_in_own_loop(run())
     assert set(drawn_by) == {loop_thread}
     assert panel.frames.blits > 0  # most frames redraw only the curves
     panel.close()

@@ -3,12 +3,12 @@
 import asyncio
 import io
 import math
-import threading
 import warnings
 
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from support import run_in_own_loop
 
 from helpers import widgets
 
@@ -210,25 +210,6 @@ def test_savefig_still_draws_the_moving_artists():
     assert differ.mean() < 1e-3
 
 
-def _run_in_own_loop(coro) -> threading.Thread:
-    """asyncio.run(coro) in a thread of its own, as a kernel runs its loop (a loop that another
-    test left running in this thread, such as sync Playwright's, cannot get in the way); re-raise
-    what the coroutine raised. Returns the loop's thread."""
-    errors = []
-
-    def target():
-        try:
-            asyncio.run(coro)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test's thread
-            errors.append(exc)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-    return thread
-
 
 def test_slider_moves_during_a_frame_are_folded_into_one_frame():
     """In a kernel (a running event loop) a burst of slider values gives one frame, with the
@@ -244,6 +225,6 @@ def test_slider_moves_during_a_frame_are_folded_into_one_frame():
         assert computed == []  # nothing drawn yet: the frame is scheduled
         await asyncio.sleep(0.05)
 
-    _run_in_own_loop(drag())
+    run_in_own_loop(drag())
     assert computed == [0.5]
     assert panel.message_text == "lr = 0.5"
