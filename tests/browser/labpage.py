@@ -98,7 +98,12 @@ _DRAG_RECORDER_JS = r"""
   const now = () => performance.now() / 1000;
   const onMove = () => log.moves.push(now());
   document.addEventListener("pointermove", onMove, true);
-  const values = new MutationObserver(() => log.values.push([now(), readout.textContent.trim()]));
+  // a value change is a new readout text (a re-render with the same text is not one)
+  const values = new MutationObserver(() => {
+    const text = readout.textContent.trim();
+    const last = log.values[log.values.length - 1];
+    if (!last || last[1] !== text) log.values.push([now(), text]);
+  });
   values.observe(readout, {subtree: true, childList: true, characterData: true});
   const frames = new MutationObserver(() => log.frames.push([now(), image.src]));
   frames.observe(image, {attributes: true, attributeFilter: ["src"]});
