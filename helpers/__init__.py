@@ -1,28 +1,22 @@
 """helpers: the numpy code behind the notebooks on how neural networks learn.
 
-One module, one job (see the README's "Where things live"):
+Read (the code the course teaches, an afternoon in all):
 
-objectives  f(x) and its gradient: x², the quadratic bowl, Rosenbrock, a double well, least squares
-gd          the gradient-descent runner: trajectory + verdict (converged, oscillating, diverged)
-layers      Linear, ReLU, Sigmoid, Tanh, Sequential: forward caches, backward returns dX
+objectives  f(x) with its gradient beside it: (a/2)x², bowls, Rosenbrock, saddles, a double well,
+            least squares
+gd          the gradient-descent runner: the trajectory and a verdict; the one blow-up rule
+layers      Linear, ReLU, Sigmoid, Tanh, Dropout, Sequential, mlp: forward caches, backward
+            returns dX; one table of activations with their derivatives
 losses      mean squared error, softmax cross-entropy
-optim       SGD (momentum, Nesterov, weight decay), RMSProp, Adam: as in torch.optim
-schedules   learning-rate schedules: step, exponential, cosine, linear warm-up
+optim       SGD (momentum, Nesterov, weight decay), RMSProp, Adam, AdamW: as torch.optim
+schedules   step and cosine learning-rate schedules
+batches     the one mini-batch sampler
+train       the training loop and evaluation
 gradcheck   gradients by central differences, to check backprop
-batches     shuffled mini-batches: every example once per epoch
-train       the training loop: history, progress bar, callbacks, clean stop on divergence
-data        MNIST: checksummed mirrors, a cache, an offline sample
-experiment  one MNIST training run from its settings, with a verdict in words (05, 06)
-plots       the figures several notebooks share, and the colour-blind-safe palette
-widgets     sliders and the Panel that runs a panel's compute, make_figure and draw
-blit        fast frames: a still background once, then only the artists that move
-lab         each notebook's measurements: pure numpy, no plotting, no widgets
-figures     each notebook's figures: plot_*(..., ax=None)
-panels      each notebook's slider panel, thin: compute, make_figure, draw, make_panel
-exercises   self-checking exercises
-theory      predictions: SGD as diffusion (Gibbs, Kramers), momentum's convergence rate
-predict     predict, then run: a question answered before a measurement is shown
-validate    argument checks with clear messages
+topics/     one module per notebook: what it measures, draws and puts on a slider, in that order
+
+Skip (machinery): kit/ (widgets, blitting, plots, predictions, MNIST download, the steering
+trainer, the drawing pad) and exercises/ (the self-checking exercises; reading them spoils them).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import check_array, check_int, check_number, check_positive_number, check_seed
+from helpers.kit.checks import check_array, check_int, check_number, check_positive
 
 # F'(x) = 4x³ − 4x + tilt has three real roots (two wells and a barrier) while |tilt| is below
 # the height of 4x − 4x³ at its maximum x = 1/√3, that is 8/(3√3) ≈ 1.54; beyond, the wells merge.
@@ -24,23 +24,29 @@ MAX_TILT = 8 / (3 * np.sqrt(3))
 
 
 class Parabola:
-    """f(x) = a·x², the simplest valley: minimum 0 at x = 0, curvature f''(x) = 2a."""
+    """f(x) = (a/2)·x², the simplest valley: minimum 0 at x = 0, curvature f''(x) = a.
 
-    def __init__(self, a: float = 1.0):
-        self.a = check_positive_number("a", a)
+    The default a = 2 is text C's f(x) = x².
+    """
+
+    def __init__(self, a: float = 2.0):
+        self.a = check_positive("a", a)
         self.x_min = 0.0
         self.f_min = 0.0
 
     def f(self, x):
-        return self.a * np.square(x)
+        return 0.5 * self.a * np.square(x)
 
     def grad(self, x):
-        # d/dx (a x²) = 2 a x
-        return 2.0 * self.a * np.asarray(x, dtype=float)
+        # d/dx (a/2) x² = a x
+        return self.a * np.asarray(x, dtype=float)
+
+    def hessian(self, x):
+        return np.array([[self.a]])
 
     def max_stable_lr(self) -> float:
-        """GD multiplies x by (1 − 2·a·lr) each step: |1 − 2·a·lr| < 1  ⇔  lr < 1/a."""
-        return 1.0 / self.a
+        """GD multiplies x by r = 1 − lr·a each step: |r| <= 1  ⇔  lr <= 2/a = 2/f''."""
+        return 2.0 / self.a
 
     def __repr__(self):
         return f"Parabola(a={self.a:g})"
@@ -54,10 +60,10 @@ class QuadraticBowl:
     """
 
     def __init__(self, kappa: float = 10.0, lam_min: float = 1.0, angle_deg: float = 0.0):
-        self.kappa = check_positive_number("kappa", kappa)
+        self.kappa = check_positive("kappa", kappa)
         if self.kappa < 1:
             raise ValueError(f"kappa must be >= 1 (lam_max / lam_min); got {kappa!r}")
-        self.lam_min = check_positive_number("lam_min", lam_min)
+        self.lam_min = check_positive("lam_min", lam_min)
         self.lam_max = self.kappa * self.lam_min
         self.angle_deg = check_number("angle_deg", angle_deg)
         theta = np.deg2rad(self.angle_deg)
@@ -102,7 +108,7 @@ class Rosenbrock:
 
     def __init__(self, a: float = 1.0, b: float = 100.0):
         self.a = check_number("a", a)
-        self.b = check_positive_number("b", b)
+        self.b = check_positive("b", b)
         self.dim = 2  # points are (x, y)
         self.x_min = np.array([self.a, self.a**2])
         self.f_min = 0.0
@@ -138,8 +144,8 @@ class Saddle:
     """
 
     def __init__(self, a: float = 1.0, b: float = 1.0):
-        self.a = check_positive_number("a", a)
-        self.b = check_positive_number("b", b)
+        self.a = check_positive("a", a)
+        self.b = check_positive("b", b)
         self.dim = 2  # points are (x, y)
         self.saddle = np.zeros(2)
 
@@ -169,7 +175,7 @@ class SaddleBetweenMinima:
     """
 
     def __init__(self, a: float = 1.0):
-        self.a = check_positive_number("a", a)
+        self.a = check_positive("a", a)
         self.dim = 2  # points are (x, y)
         self.saddle = np.zeros(2)
         self.minima = np.array([[0.0, -1.0], [0.0, 1.0]])
@@ -211,8 +217,8 @@ class DoubleWell:
         if abs(self.tilt) >= MAX_TILT:
             raise ValueError(f"tilt must lie strictly between -{MAX_TILT:.4f} and {MAX_TILT:.4f} "
                              f"(8/(3√3): beyond it the two wells merge into one); got {tilt!r}")
-        self.noise = check_positive_number("noise", noise, allow_zero=True)
-        rng = np.random.default_rng(check_seed(seed))
+        self.noise = check_number("noise", noise, low=0)
+        rng = np.random.default_rng(check_int("seed", seed, low=0))
         c = rng.standard_normal(self.n_examples)
         c -= c.mean()
         c *= self.noise / max(c.std(), 1e-12)  # std exactly `noise`, mean exactly 0
@@ -305,8 +311,8 @@ def make_regression(n: int = 200, d: int = 2, noise: float = 0.5, seed: int = 0)
     """
     n = check_int("n", n, low=1)
     d = check_int("d", d, low=1)
-    noise = check_positive_number("noise", noise, allow_zero=True)
-    rng = np.random.default_rng(check_seed(seed))
+    noise = check_number("noise", noise, low=0)
+    rng = np.random.default_rng(check_int("seed", seed, low=0))
     w_true = rng.uniform(-2, 2, size=d)
     X = rng.standard_normal((n, d))
     y = X @ w_true + noise * rng.standard_normal(n)

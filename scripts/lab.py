@@ -15,6 +15,9 @@ Usage (from any folder)::
     python scripts/lab.py --print-command  # print the exact command it would run; start nothing
     python scripts/lab.py --no-browser     # never try to open a browser
     python scripts/lab.py --ip 0.0.0.0     # listen on every network interface (e.g. in a container)
+
+It needs only the standard library and JupyterLab, and runs on Linux, macOS and Windows
+(``python scripts\\lab.py`` there, from the environment the course is installed in).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import os
 import secrets
 import shlex
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -132,7 +136,8 @@ def main(args: list[str] | None = None) -> None:
     env, argv = lab_command(options.ip, port, token, open_browser, is_root())
 
     if options.print_command:
-        print(shlex.join([f"{name}={value}" for name, value in env.items()] + argv))
+        words = [f"{name}={value}" for name, value in env.items()] + argv
+        print(subprocess.list2cmdline(words) if os.name == "nt" else shlex.join(words))
         return
 
     url = course_url(options.ip, port, token)
@@ -149,6 +154,8 @@ def main(args: list[str] | None = None) -> None:
         print(f"    {hint}")
         print("and then open the address above there.")
     print("Stop JupyterLab with Control-C, twice, in this terminal.", flush=True)
+    if os.name == "nt":  # Windows has no exec: run the server as a child and wait for it
+        sys.exit(subprocess.call(argv, env={**os.environ, **env}))
     os.execve(argv[0], argv, {**os.environ, **env})  # becomes the server: same process, signals
 
 

@@ -1,8 +1,10 @@
 """`make lab` starts JupyterLab anywhere: as root, with no display, with port 8888 taken.
 
-Every test runs the command that `make lab` runs, read from `make -n lab`: its dry run
-(``--print-command``) for the flags, and the command itself for a real JupyterLab server on
-127.0.0.1, which the test then opens at the address it printed and stops.
+`make lab` runs scripts/lab.py with the Python of .venv (the first test reads that from
+`make -n lab`). The other tests run the same script with the Python running the tests, so they
+pass from any environment that has the course installed: its dry run (``--print-command``) for
+the flags, and the script itself for a real JupyterLab server on 127.0.0.1, which the test then
+opens at the address it printed and stops.
 """
 
 from __future__ import annotations
@@ -44,10 +46,12 @@ def make_lab_command() -> list[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "LAB_ARGS")}
     dry_run = subprocess.run(["make", "-n", "--no-print-directory", "lab"], cwd=REPO, env=env,
                              capture_output=True, text=True, timeout=TIMEOUT, check=True)
-    words = shlex.split(dry_run.stdout.strip().splitlines()[-1])
-    if "/" in words[0] and not Path(words[0]).is_absolute():
-        words[0] = str(REPO / words[0])  # make runs it from the repository
-    return words
+    return shlex.split(dry_run.stdout.strip().splitlines()[-1])
+
+
+def lab_command() -> list[str]:
+    """scripts/lab.py run by the Python running the tests (the course is installed there)."""
+    return [sys.executable, str(REPO / "scripts" / "lab.py")]
 
 
 def headless_env(tmp_path: Path, **variables: str) -> dict[str, str]:
@@ -63,7 +67,7 @@ def headless_env(tmp_path: Path, **variables: str) -> dict[str, str]:
 
 def printed_command(env: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """The JupyterLab command `make lab` would run in ``env``: (variables it sets, arguments)."""
-    result = subprocess.run(make_lab_command() + ["--print-command"], cwd=REPO, env=env,
+    result = subprocess.run(lab_command() + ["--print-command"], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=TIMEOUT, check=True)
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1, f"expected one command line, got:\n{result.stdout}"
@@ -92,7 +96,7 @@ def port_8888_taken():
 def test_make_lab_runs_the_lab_script_with_the_venv_python():
     command = make_lab_command()
     assert command[1:] == ["scripts/lab.py"]
-    assert Path(command[0]) == REPO / ".venv" / "bin" / "python"
+    assert command[0] == ".venv/bin/python"
 
 
 def test_command_allows_root_exactly_when_run_as_root(tmp_path):
@@ -177,7 +181,7 @@ def test_make_lab_serves_the_course_at_the_printed_address_when_port_8888_is_tak
     extra = [] if sys.platform.startswith("linux") else ["--no-browser"]  # never a real browser
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            make_lab_command() + extra, cwd=REPO, env=headless_env(tmp_path),
+            lab_command() + extra, cwd=REPO, env=headless_env(tmp_path),
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True, preexec_fn=_parent_death_signal(),
         )
