@@ -60,9 +60,11 @@ check: lint
 	$(PYTEST) -n 2 -m "not notebook and not browser and not slow" tests $(PYTEST_ARGS)
 
 # Notebooks and unit tests on two workers, then the browser test on a quiet machine.
+# TESTS narrows the first run, e.g. make test TESTS=notebooks (then the browser test is skipped).
+TESTS ?= tests notebooks
 test: lint
-	$(PYTEST) -n 2 --dist loadscope $(NBVAL) -m "not browser" tests notebooks $(PYTEST_ARGS)
-	$(PYTEST) -m browser tests/browser $(PYTEST_ARGS)
+	$(PYTEST) -n 2 --dist loadscope $(NBVAL) -m "not browser" $(TESTS) $(PYTEST_ARGS)
+	@if [ "$(TESTS)" = "tests notebooks" ]; then $(PYTEST) -m browser tests/browser $(PYTEST_ARGS); fi
 
 # The fragility check: every notebook again, its floats nudged by one unit in the last place from
 # outside (tests/fragility/nudge_startup.py, an IPython startup file in a temporary IPYTHONDIR).

@@ -31,7 +31,7 @@ NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 EACH_TARGET_SECONDS = 20.0
 ALL_TARGET_SECONDS = 180.0
 MEMORY_TARGET_BYTES = 1e9
-MEMORY_NOTEBOOK = "05b_*.ipynb"  # the MNIST experiments
+MEMORY_NOTEBOOK = "06_*.ipynb"  # the MNIST experiments
 PROBE_TAG = "BENCHMARK-PROBE "
 PROBE = f"""\
 import json as _json, os as _os, resource as _resource, sys as _sys
@@ -57,7 +57,7 @@ print({PROBE_TAG!r} + _json.dumps({{
 def notebook_paths(directory: Path = NOTEBOOK_DIR) -> list[Path]:
     """The course's notebooks in order (NN_name.ipynb, or NNa_..., NNb_... for the parts of a
     topic), checkpoints excluded."""
-    return sorted(p for p in directory.glob("[0-9][0-9]*_*.ipynb") if p.is_file())
+    return sorted(p for p in directory.glob("[0-9D][0-9]_*.ipynb") if p.is_file())
 
 
 def _timestamp(text: str) -> datetime:

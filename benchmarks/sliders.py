@@ -1,6 +1,6 @@
 """Slider latency, kernel side: a frame while a slider is dragged, and a full redraw, same run.
 
-For each panel (``helpers.panels.<module>.make_panel()``):
+For each panel of the course (``helpers.topics.<topic>.<factory>()``, at its defaults):
 
 - **drag**: every slider that follows the hand (``continuous_update=True``) is dragged: many
   small consecutive moves, one notch at a time, away from its default and back, as a hand does.
@@ -27,8 +27,10 @@ import numpy as np
 
 from .report import Section, fmt_ratio, fmt_seconds, median, verdict
 
-# notebook -> module of helpers.panels
-PANELS = {"01": "gd_1d", "02a": "gd_2d", "03b": "sgd", "06a": "optimizers", "07b": "escape"}
+# notebook -> the panel's factory in helpers.topics (the panels that need no data set)
+PANELS = {"01": "gd_1d.parabola_panel", "02": "valleys.bowl_panel",
+          "04": "epochs.batch_size_panel", "05": "backprop.graph_panel",
+          "07": "optimizers.optimizer_panel", "D3": "diffusion.escape_panel"}
 TARGET_SECONDS = 0.050  # a drag frame: room for 20 frames a second
 TARGET_RATIO = 0.2  # a drag frame against a full redraw of the same panel
 
@@ -96,13 +98,13 @@ def _timed_set(panel, control, value) -> tuple[float, bool] | None:
     panel showed a message instead of a new figure (compute said no) or nothing changed."""
     if value == control.value:
         return None
-    image_before = panel.image.value
+    image_before, full_before = panel.image.value, panel.frames.full_redraws
     start = time.perf_counter()
     control.value = value
     seconds = time.perf_counter() - start
     if panel.image.value is image_before:
         return None
-    return seconds, bool(panel.last_frame_full)
+    return seconds, panel.frames.full_redraws > full_before
 
 
 def measure_panel(make_panel, n_points: int, repetitions: int, n_moves: int = 40) -> dict:
@@ -179,8 +181,8 @@ def run(n_points: int = 5, repetitions: int = 3, n_moves: int = 40) -> Section:
     rows, notes, data = [], [], {}
     for notebook, module_name in PANELS.items():
         try:
-            module = importlib.import_module(f"helpers.panels.{module_name}")
-            make_panel = module.make_panel
+            topic, factory = module_name.split(".")
+            make_panel = getattr(importlib.import_module(f"helpers.topics.{topic}"), factory)
         except (ImportError, AttributeError) as exc:
             notes.append(f"{notebook} ({module_name}) not measured: {exc}.")
             rows.append([notebook, module_name] + ["-"] * (len(columns) - 3) + ["not written"])

@@ -25,9 +25,10 @@ def blew_up(loss, reference) -> bool:
     """The package's one rule for a blow-up, for GD, training and the panels: ``loss`` is NaN or
     inf, or above BLOWUP_FACTOR × ``reference``, the largest loss a healthy run reaches.
 
-    For training that is a blind guess's loss (a healthy run starts near it and falls). For GD it
-    is the loss at the start; with momentum β the iterate may first swing out further, by up to
-    about 1/(1 − β)² in loss (measured on bowls up to β = 0.99), so that is the reference then.
+    For training that is the untrained model's loss, or a blind guess's if larger (a healthy
+    run starts near it and falls). For GD it is the loss at the start; with momentum β the
+    iterate may first swing out further, by up to about 1/(1 − β)² in loss (measured on bowls
+    up to β = 0.99), so that is the reference then.
     One comparison, so a training loop can afford it at every step.
     """
     return not loss <= BLOWUP_FACTOR * reference  # "not <=" is True for NaN too
@@ -88,10 +89,11 @@ def _start(x0) -> np.ndarray:
 def _iterate(objective, x0, step, num_steps, tol, lr, swing) -> Trajectory:
     """Apply ``step`` up to ``num_steps`` times; stop early when the loss blows up (past
     BLOWUP_FACTOR × ``swing`` × its start; swing: 1/(1 − β)² with momentum β, else 1)."""
-    num_steps = check_int("num_steps", num_steps, low=0, high=10**7)
+    num_steps = check_int("num_steps", num_steps, low=0, high=10**6)
     x = _start(x0)
     f_min = getattr(objective, "f_min", 0.0)
-    xs, losses = [x.copy()], [float(objective.f(x))]
+    with np.errstate(over="ignore", invalid="ignore"):
+        xs, losses = [x.copy()], [float(objective.f(x))]
     if not np.isfinite(losses[0]):
         raise ValueError(f"x0 is too far out: f(x0) = {losses[0]}; got x0={x0!r}")
     reference = swing * max(losses[0] - f_min, 1.0)
@@ -121,18 +123,20 @@ def _verdict(objective, xs, gaps, diverged_at, converged_at, tol, lr):
     start, end, T = gaps[0], gaps[-1], len(gaps) - 1
     if diverged_at is not None:
         return "diverged", (f"Diverged after {plural(diverged_at, 'step')}: the loss blew up "
-                            f"(past {BLOWUP_FACTOR:g}× the most a healthy run reaches), so the run was stopped. The "
-                            f"learning rate {lr:g} is too large here.")
+                            f"(past {BLOWUP_FACTOR:g}× the most a healthy run reaches), so the "
+                            f"run was stopped. The learning rate {lr:g} is too large here.")
     if converged_at is not None and end <= tol and hasattr(objective, "f_min"):
         return "converged", (f"Converged in {plural(converged_at, 'step')}: the loss is within "
-                             f"{tol:g} of the minimum.")
+                             f"{tol:.0e} of the minimum.".replace("e-0", "e-"))
     stalled = T > 0 and float(np.sum(np.square(objective.grad(xs[-1])))) <= tol
+    above = "above the minimum" if hasattr(objective, "f_min") else ""
+
     if stalled:  # the gradient vanished above the global minimum: a local minimum or a saddle
         where = np.array2string(np.asarray(xs[-1]), precision=4)
         if _lowest_curvature(objective, xs[-1]) < 0:
-            return "converged", (f"Stalled at a saddle point x = {where} (loss {end:.4g} above "
-                                 "the minimum): the gradient is zero, but the loss curves down "
-                                 "in some direction.")
+            return "converged", (f"Stalled at a saddle point x = {where} (loss {end:.4g} "
+                                 f"{above}): the gradient is zero, but the loss curves down in "
+                                 "some direction.".replace(" ):", "):"))
         return "converged", (f"Converged to a local minimum at x = {where}, {end:.4g} above the "
                              "lowest loss: gradient descent cannot see the deeper valley.")
     if T == 0:

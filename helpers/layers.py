@@ -12,13 +12,12 @@ resetting between steps (``zero_grad`` exists for symmetry).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 from helpers.kit.checks import check_choice, check_fraction, check_int, check_positive, check_rng
-
 
 # ---- the activation table: each function beside its first and second derivative ----------------
 # df and d2f receive both the input x and the output y = f(x), so each can use the cheaper one.
@@ -125,7 +124,8 @@ class Linear(Layer):
         """
         W = self.params["W"]
         dY = dY.astype(W.dtype, copy=False)  # e.g. a float64 dY from float64 targets
-        np.dot(self.X.T, dY, out=self.grads["W"])  # dW = Xᵀ dY: sums over the batch's rows
+        X = self.X.astype(W.dtype, copy=False)  # e.g. float64 data into a float32 layer
+        np.dot(X.T, dY, out=self.grads["W"])  # dW = Xᵀ dY: sums over the batch's rows
         dY.sum(axis=0, out=self.grads["b"])  # db = Σ_rows dY
         return dY @ W.T if input_grad else None  # dX = dY Wᵀ
 

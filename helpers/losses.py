@@ -43,7 +43,7 @@ class SoftmaxCrossEntropy:
         rows = np.arange(len(y))
         self.probs = exp_z / sum_exp[:, None]  # P = softmax(Z), kept for backward
         self.y, self.rows = y, rows
-        return float(np.mean(np.log(sum_exp) - z[rows, y]))  # log Σ exp − the true logit
+        return float((np.log(sum_exp) - z[rows, y]).sum()) / len(y)  # mean of log Σ exp − z_y
 
     def backward(self):
         dlogits = self.probs.copy()

@@ -96,7 +96,9 @@ class SGD(Optimizer):
                     buf *= self.momentum  # buf_t = μ buf_{t−1} + g_t
                     buf += g
                 g = g + self.momentum * buf if self.nesterov else buf
-            p -= self.lr * g
+            step = state.setdefault("step", np.empty_like(p))  # reused: a new weight-sized
+            np.multiply(g, self.lr, out=step)  # array every update costs more than the sum
+            p -= step  # p ← p − lr · g
 
     def hyperparameters(self) -> dict:
         return {"lr": self.lr, "momentum": self.momentum, "nesterov": self.nesterov,
@@ -146,7 +148,8 @@ class Adam(Optimizer):
                  weight_decay: float = 0.0):
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise TypeError(f"betas must be a pair (beta1, beta2), e.g. (0.9, 0.999); got {betas!r}")
+            raise TypeError(f"betas must be a pair (beta1, beta2), e.g. (0.9, 0.999); got "
+                            f"{betas!r}")
         self.betas = (check_fraction("betas[0]", betas[0]), check_fraction("betas[1]", betas[1]))
         self.eps = check_positive("eps", eps)
         self.weight_decay = check_number("weight_decay", weight_decay, low=0)

@@ -56,7 +56,8 @@ class CosineAnnealingLR(Schedule):
         super().__init__(optimizer)
 
     def lr_at(self, t: int) -> float:
-        return self.eta_min + (self.base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
+        half_cosine = (1 + math.cos(math.pi * t / self.T_max)) / 2  # 1 at t = 0, 0 at T_max
+        return self.eta_min + (self.base_lr - self.eta_min) * half_cosine
 
     def __repr__(self) -> str:
         return f"CosineAnnealingLR(T_max={self.T_max}, eta_min={self.eta_min!r})"

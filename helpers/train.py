@@ -54,27 +54,30 @@ class History:
         return len(self.step_loss)
 
 
-def train(model, loss_fn, optimizer, X, y, *, batch_size: int = 64, num_epochs: int = 1,
+def train(model, loss_fn, optimizer, X, y, *, batch_size: int | None = None, num_epochs: int = 1,
           seed=0, X_val=None, y_val=None, schedule=None, transform=None, callbacks=(),
           log_every: int = 100, progress: bool = True) -> History:
     """Train ``model`` by mini-batch SGD (or any optimizer) and return its History.
 
     model: a Layer, e.g. mlp([784, 128, 10]); loss_fn: SoftmaxCrossEntropy() (y: (N,) integer
     labels) or MSELoss() (y: (N, n_out)); optimizer: built on model.parameters().
-    X: (N, n_in). batch_size: 1 … N; num_epochs >= 1; seed: an integer or a Generator for the
-    shuffles (and ``transform``). X_val, y_val: scored after every epoch. schedule: stepped
-    after every update. transform: ``transform(X_batch, rng) -> X_batch``, e.g. random shifts
-    of the digits. callbacks: functions cb(history), called every ``log_every`` updates and
-    after every epoch; one that returns False stops the run. progress: a progress bar.
+    X: (N, n_in). batch_size: 1 … N (default 64, or N if smaller); num_epochs >= 1; seed: an
+    integer or a Generator for the shuffles (and ``transform``). X_val, y_val: scored after
+    every epoch. schedule: stepped after every update. transform: ``transform(X_batch, rng) ->
+    X_batch``, e.g. random shifts of the digits. callbacks: functions cb(history), called every
+    ``log_every`` updates and after every epoch; one that returns False stops the run.
+    progress: a progress bar.
     """
-    X, y = _check_data(model, loss_fn, X, y, "X", "y")
+    X, y = check_data(model, loss_fn, X, y)
     if (X_val is None) != (y_val is None):
         raise ValueError("X_val and y_val must be given together (or neither)")
     if X_val is not None:
-        X_val, y_val = _check_data(model, loss_fn, X_val, y_val, "X_val", "y_val")
+        X_val, y_val = check_data(model, loss_fn, X_val, y_val, names=("X_val", "y_val"))
     _check_optimizer(optimizer, model)
+    batch_size = min(64, len(X)) if batch_size is None else batch_size
     batch_size = check_int("batch_size", batch_size, low=1, high=len(X))
     num_epochs = check_int("num_epochs", num_epochs, low=1)
+    log_every = check_int("log_every", log_every, low=1)
     rng = check_rng(seed)
     callbacks = (callbacks,) if callable(callbacks) else tuple(callbacks or ())
     if not all(callable(cb) for cb in callbacks):
@@ -82,8 +85,9 @@ def train(model, loss_fn, optimizer, X, y, *, batch_size: int = 64, num_epochs: 
 
     history = History()
     classify = isinstance(loss_fn, SoftmaxCrossEntropy)
-    reference = _reference_loss(loss_fn, y, model)  # the most a healthy run reaches
-    limit = BLOWUP_FACTOR * reference  # one comparison per step; only past it is the mean judged
+    # The blow-up rule's reference, the most a healthy run reaches: the untrained model's loss
+    # on the first batch, or a blind guess's if larger. -inf lets the first step set it.
+    reference, limit = _blind_guess_loss(loss_fn, y, model), -math.inf
     window = math.ceil(BLOWUP_WINDOW / batch_size)
     steps_per_epoch = math.ceil(len(X) / batch_size)
     bar = tqdm(total=num_epochs * steps_per_epoch, unit="step",
@@ -96,11 +100,16 @@ def train(model, loss_fn, optimizer, X, y, *, batch_size: int = 64, num_epochs: 
                 loss_sum, n_correct, epoch_seen = 0.0, 0, 0
                 for idx in minibatches(len(X), batch_size, rng):
                     X_batch = X[idx] if transform is None else transform(X[idx], rng)
+                    y_batch = y[idx]
                     y_hat = model.forward(X_batch)
-                    loss = loss_fn.forward(y_hat, y[idx])
-                    if not loss <= limit and _stopped(history, loss, reference, window, X_batch,
-                                                      step + 1, epoch, optimizer.lr):
-                        return history
+                    loss = loss_fn.forward(y_hat, y_batch)
+                    if not loss <= limit:  # one comparison per step; only past it, a judgement
+                        if step == 0:
+                            reference = max(reference, loss) if math.isfinite(loss) else reference
+                            limit = BLOWUP_FACTOR * reference
+                        if _stopped(history, loss, reference, window, X_batch, step + 1, epoch,
+                                    optimizer.lr):
+                            return history
                     model.backward(loss_fn.backward(), **backward_kw)
                     optimizer.step()
                     if schedule is not None:
@@ -110,7 +119,7 @@ def train(model, loss_fn, optimizer, X, y, *, batch_size: int = 64, num_epochs: 
                     history.examples_seen.append(seen)
                     loss_sum += loss * len(idx)  # the epoch's loss: a mean over examples
                     if classify:
-                        n_correct += np.count_nonzero(y_hat.argmax(axis=1) == y[idx])
+                        n_correct += np.count_nonzero(y_hat.argmax(axis=1) == y_batch)
                     if step % 50 == 0:
                         bar.update(step - bar.n)
                     if callbacks and step % log_every == 0 and not _call(callbacks, history):
@@ -131,9 +140,10 @@ def train(model, loss_fn, optimizer, X, y, *, batch_size: int = 64, num_epochs: 
                            "they were then; the History holds everything up to that point.")
         return history
     history.message = _summary(history, num_epochs)
-    if not history.epoch_loss[-1] < reference:  # no better than a blind guess: say so
+    guess = _blind_guess_loss(loss_fn, y, model)
+    if not history.epoch_loss[-1] < guess:  # no better than a blind guess: say so
         history.status = "stuck"
-        history.message += (f" That is no better than a blind guess's loss {reference:.3g}: at "
+        history.message += (f" That is no better than a blind guess's loss {guess:.3g}: at "
                             f"lr {optimizer.lr:g} the network has not learnt.")
     return history
 
@@ -150,7 +160,8 @@ def _stopped(history, loss, reference, window, X_batch, step, epoch, lr) -> bool
         return True
     if not math.isfinite(loss):
         history.status = "diverged"
-        history.message = f"Stopped at update {step} (epoch {epoch}): the loss became {loss}. {too_large}"
+        history.message = (f"Stopped at update {step} (epoch {epoch}): the loss became {loss}. "
+                           f"{too_large}")
         return True
     recent = history.step_loss[len(history.step_loss) - window + 1:] + [loss]
     mean = sum(recent) / len(recent)
@@ -159,7 +170,7 @@ def _stopped(history, loss, reference, window, X_batch, step, epoch, lr) -> bool
     history.status = "blew_up"
     history.message = (f"Stopped at update {step} (epoch {epoch}): the loss blew up to "
                        f"{mean:.3g} (mean of the last {plural(len(recent), 'update')}), past "
-                       f"{BLOWUP_FACTOR:g}× a blind guess's {reference:.3g}. {too_large}")
+                       f"{BLOWUP_FACTOR:g}× its start {reference:.3g}. {too_large}")
     return True
 
 
@@ -174,8 +185,9 @@ def _call(callbacks, history) -> bool:
     return all([callback(history) is not False for callback in callbacks])
 
 
-def _reference_loss(loss_fn, y, model) -> float:
-    """A loss a healthy run stays below: a blind guess's (log K for K classes, mean(y²))."""
+def _blind_guess_loss(loss_fn, y, model) -> float:
+    """The loss of a blind guess: log K for K classes (uniform probabilities), mean(y²) for
+    targets (predicting 0)."""
     if isinstance(loss_fn, SoftmaxCrossEntropy):
         return math.log(max(2, linear_layers(model)[-1].params["W"].shape[1]))
     return max(float(np.mean(np.square(y, dtype=float))), 1e-12)
@@ -197,7 +209,7 @@ def evaluate(model, X, y, loss_fn=None) -> tuple[float, float]:
     """
     if loss_fn is None:
         loss_fn = SoftmaxCrossEntropy() if np.ndim(y) == 1 else MSELoss()
-    X, y = _check_data(model, loss_fn, X, y, "X", "y")
+    X, y = check_data(model, loss_fn, X, y)
     with np.errstate(all="ignore"):
         return _evaluate(model, X, y, loss_fn)
 
@@ -215,12 +227,18 @@ def _evaluate(model, X, y, loss_fn):
 
 # ---- the checks, once before the loop: each names the argument and what is allowed ----------
 
-def _check_data(model, loss_fn, X, y, x_name, y_name):
+def check_data(model, loss_fn, X, y, names=("X", "y")):
+    """X and y checked for ``model`` and ``loss_fn`` (every error names the cause and the fix),
+    converted once to what the loop uses: (X in the model's dtype, y)."""
+    x_name, y_name = names
     if not isinstance(model, Layer):
         raise TypeError(f"model must be a Layer, e.g. mlp([784, 128, 10]); got "
                         f"{type(model).__name__}")
     if not isinstance(loss_fn, (SoftmaxCrossEntropy, MSELoss)):
         raise TypeError(f"loss_fn must be SoftmaxCrossEntropy() or MSELoss(); got {loss_fn!r}")
+    if np.ndim(X) > 2:  # e.g. images (N, 28, 28), as Keras returns them
+        raise ValueError(f"{x_name} must hold one example per row, shape (N, n_features); got "
+                         f"shape {np.shape(X)}: use {x_name}.reshape(len({x_name}), -1)")
     X, y = check_array(x_name, X, ndim=2), check_array(y_name, y)
     if len(X) != len(y):
         raise ValueError(f"{x_name} and {y_name} must hold one row per example; got "
@@ -233,6 +251,13 @@ def _check_data(model, loss_fn, X, y, x_name, y_name):
     if X.shape[1] != n_in:
         raise ValueError(f"{x_name} has {X.shape[1]} columns but the model's first Linear layer "
                          f"takes {n_in} inputs; got {x_name}.shape={X.shape}")
+    dtype = model.params[next(iter(model.params))].dtype if model.params else np.float32
+    largest = max(float(X.max()), -float(X.min()))
+    if largest > math.sqrt(np.finfo(dtype).max):  # x² (in the loss, in dW) would overflow
+        raise ValueError(f"{x_name} holds values up to {largest:.3g} in size: the model's "
+                         f"{np.dtype(dtype)} loss and gradients overflow on inputs that large; "
+                         f"scale the inputs to about [-1, 1], e.g. "
+                         f"{x_name} / np.abs({x_name}).max()")
     if X.dtype == np.uint8 or (n_in == 784 and X.max() > 1.5):
         raise ValueError(f"{x_name} holds values up to {X.max():g} ({X.dtype}): the pixels "
                          f"must be scaled to [0, 1]: use {x_name} / 255")
@@ -242,7 +267,6 @@ def _check_data(model, loss_fn, X, y, x_name, y_name):
         raise ValueError(f"{y_name} must have shape ({len(y)}, "
                          f"{linears[-1].params['W'].shape[1]}) to match the model's output; got "
                          f"{y.shape} (for one output, y.reshape(-1, 1))")
-    dtype = model.params[next(iter(model.params))].dtype if model.params else np.float32
     X = np.ascontiguousarray(X, dtype=dtype)  # converted once here, never inside the loop
     if isinstance(loss_fn, MSELoss):
         y = np.ascontiguousarray(y, dtype=dtype)
@@ -252,10 +276,10 @@ def _check_data(model, loss_fn, X, y, x_name, y_name):
 def _check_labels(y, name, n_classes):
     if y.ndim != 1:
         raise ValueError(f"{name} must be one class label per example, shape (N,); got shape "
-                         f"{y.shape}")
+                         f"{y.shape} (for one-hot rows, use {name}.argmax(axis=1))")
     if y.dtype.kind == "f":
-        raise TypeError(f"{name} holds floats ({y.dtype}, e.g. {y[0]!r}): class labels must be "
-                        f"integers: use {name}.astype(int)")
+        raise TypeError(f"{name} holds floats ({y.dtype}, e.g. {float(y[0])!r}): class labels "
+                        f"must be integers: use {name}.astype(int)")
     low, high = int(y.min()), int(y.max())
     if low < 0 or (n_classes is not None and high >= n_classes):
         raise ValueError(f"{name} must hold labels from 0 to {n_classes - 1} (the model has "

@@ -1,95 +1,83 @@
-"""Minibatches: every example once per epoch, reshuffled each epoch, reproducible by seed."""
+"""The mini-batch sampler: an epoch visits every example once; independent batches are drawn
+as they say (helpers/batches.py)."""
 
 import numpy as np
 import pytest
 
-from helpers.batches import as_rng, iterate_minibatches, minibatches
-
-N = 50
+from helpers.batches import epoch_order, minibatches, random_batches
 
 
-@pytest.mark.parametrize("batch_size", [1, 7, N - 1, N])
-def test_an_epoch_visits_every_index_exactly_once(batch_size):
-    batches = list(minibatches(N, batch_size, np.random.default_rng(0)))
-    np.testing.assert_array_equal(np.sort(np.concatenate(batches)), np.arange(N))
+def rng(seed=0):
+    return np.random.default_rng(seed)
 
 
-@pytest.mark.parametrize("batch_size", [1, 7, N - 1, N])
-def test_batches_are_full_except_possibly_the_last(batch_size):
-    sizes = [len(b) for b in minibatches(N, batch_size, 0)]
-    assert len(sizes) == -(-N // batch_size)  # ceil(N / batch_size)
-    assert all(size == batch_size for size in sizes[:-1])
-    assert sizes[-1] == N - batch_size * (len(sizes) - 1)
+def test_an_epoch_visits_every_example_exactly_once():
+    batches = list(minibatches(100, 10, rng()))
+    assert [len(b) for b in batches] == [10] * 10
+    assert sorted(np.concatenate(batches)) == list(range(100))
 
 
-def test_each_epoch_draws_a_new_order_from_the_generator():
-    rng = np.random.default_rng(0)
-    first = np.concatenate(list(minibatches(N, 10, rng)))
-    second = np.concatenate(list(minibatches(N, 10, rng)))
+def test_the_last_batch_holds_what_is_left():
+    batches = list(minibatches(10, 4, rng()))
+    assert [len(b) for b in batches] == [4, 4, 2]
+    assert sorted(np.concatenate(batches)) == list(range(10))
+
+
+def test_batch_size_one_is_pure_sgd_and_n_is_full_batch_gradient_descent():
+    assert [len(b) for b in minibatches(5, 1, rng())] == [1] * 5
+    (whole,) = minibatches(5, 5, rng())
+    assert sorted(whole) == [0, 1, 2, 3, 4]
+
+
+def test_each_epoch_draws_a_fresh_order_and_a_seed_repeats_it():
+    generator = rng(3)
+    first, second = (np.concatenate(list(minibatches(50, 8, generator))) for _ in range(2))
     assert not np.array_equal(first, second)
+    np.testing.assert_array_equal(np.concatenate(list(minibatches(50, 8, rng(3)))), first)
 
 
-def test_the_order_is_shuffled():
-    order = np.concatenate(list(minibatches(N, 10, 0)))
-    assert not np.array_equal(order, np.arange(N))
+def test_epoch_order_is_the_very_order_minibatches_cuts():
+    np.testing.assert_array_equal(epoch_order(30, rng(5)),
+                                  np.concatenate(list(minibatches(30, 7, rng(5)))))
 
 
-def test_the_same_seed_gives_the_same_order():
-    a = np.concatenate(list(minibatches(N, 10, 3)))
-    b = np.concatenate(list(minibatches(N, 10, np.random.default_rng(3))))
-    np.testing.assert_array_equal(a, b)
+def test_epoch_order_with_num_runs_shuffles_each_run_on_its_own():
+    orders = epoch_order(20, rng(), num_runs=50)
+    assert orders.shape == (50, 20)
+    assert all(sorted(row) == list(range(20)) for row in orders)  # each row: every example once
+    assert len({tuple(row) for row in orders}) == 50  # the runs differ
+    # over many runs, every example is about equally often first
+    counts = np.bincount(epoch_order(10, rng(1), num_runs=20_000)[:, 0], minlength=10)
+    assert counts.min() > 1800 and counts.max() < 2200
 
 
-def test_iterate_minibatches_keeps_rows_of_X_and_y_together():
-    X = np.arange(N * 2).reshape(N, 2)
-    y = 10 * np.arange(N)
-    pairs = list(iterate_minibatches(X, y, 8, 0))
-    assert sum(len(y_batch) for _, y_batch in pairs) == N
-    for X_batch, y_batch in pairs:
-        np.testing.assert_array_equal(X_batch[:, 0] * 5, y_batch)  # row i of X is (2i, 2i + 1)
+def test_epoch_order_with_replacement_draws_uniform_indices_with_repeats():
+    orders = epoch_order(20, rng(), num_runs=100, replacement=True)
+    assert orders.shape == (100, 20) and orders.min() >= 0 and orders.max() < 20
+    assert any(len(set(row)) < 20 for row in orders)
 
 
-def test_as_rng_passes_a_generator_through_and_seeds_an_integer():
-    rng = np.random.default_rng(1)
-    assert as_rng(rng) is rng
-    assert as_rng(5).integers(1000) == np.random.default_rng(5).integers(1000)
+def test_random_batches_hold_distinct_examples_without_replacement():
+    batches = random_batches(30, 8, (200, 3), rng())
+    assert batches.shape == (200, 3, 8)
+    assert all(len(set(b)) == 8 for b in batches.reshape(-1, 8))
+    assert batches.min() >= 0 and batches.max() < 30
 
 
-# ---- bad input: raised when called, before the first batch is drawn ----
-
-def test_batch_size_above_the_number_of_examples_is_refused():
-    with pytest.raises(ValueError, match=f"batch_size must be an integer from 1 to {N}; got 51"):
-        minibatches(N, N + 1, 0)
-
-
-def test_batch_size_zero_is_refused():
-    with pytest.raises(ValueError, match="batch_size must be an integer from 1"):
-        minibatches(N, 0, 0)
+def test_random_batches_are_uniform_subsets():
+    batches = random_batches(10, 3, 30_000, rng(2))
+    counts = np.bincount(batches.ravel(), minlength=10)
+    np.testing.assert_allclose(counts / counts.sum(), 0.1, atol=0.005)
+    pairs = np.bincount((batches[:, 0] * 10 + batches[:, 1]), minlength=100).reshape(10, 10)
+    assert np.all(np.diag(pairs) == 0)  # no example twice in a batch
 
 
-def test_no_examples_is_refused():
-    with pytest.raises(ValueError, match="n_examples must be an integer >= 1; got 0"):
-        minibatches(0, 1, 0)
-
-
-def test_rng_must_be_a_generator_or_a_seed():
-    with pytest.raises(TypeError, match="rng must be a numpy Generator"):
-        minibatches(N, 5, "seed")
-
-
-def test_X_and_y_must_have_the_same_number_of_rows():
-    with pytest.raises(ValueError, match="X and y must have the same number of rows"):
-        iterate_minibatches(np.zeros((5, 2)), np.zeros(4), 2, 0)
-
-
-def test_one_run_of_epoch_order_is_the_shuffle_minibatches_cuts():
-    from helpers.batches import epoch_order
-
-    many = epoch_order(50, np.random.default_rng(3), num_runs=1)
-    batches = list(minibatches(50, 7, np.random.default_rng(3)))
-    np.testing.assert_array_equal(many[0], np.concatenate(batches))
-    four = epoch_order(50, np.random.default_rng(3), num_runs=4)
-    assert all(sorted(row) == list(range(50)) for row in four)  # each run: every example once
-    assert len({tuple(row) for row in four}) == 4  # and the runs are shuffled independently
-    drawn = epoch_order(50, np.random.default_rng(3), replacement=True)
-    assert drawn.shape == (50,) and len(set(drawn)) < 50  # with replacement: repeats
+@pytest.mark.parametrize("batch_size, replacement", [(1, False), (4, True)])
+def test_random_batches_of_one_or_with_replacement_draw_each_index_uniformly(batch_size,
+                                                                              replacement):
+    batches = random_batches(6, batch_size, (5000,), rng(4), replacement=replacement)
+    assert batches.shape == (5000, batch_size)
+    counts = np.bincount(batches.ravel(), minlength=6) / batches.size
+    np.testing.assert_allclose(counts, 1 / 6, atol=0.02)
+    if replacement:
+        assert any(len(set(b)) < batch_size for b in batches)

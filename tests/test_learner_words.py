@@ -27,8 +27,9 @@ TEXTS_AS_SEEDS = re.compile(
 # Words about how the course was built or tested: for the README, not for learners.
 IN_HOUSE = re.compile(
     r"(?i)\bcourse plan\b|\bthe plan'?s?\b|\bbuild machine\b|\bmachine that built\b|"
-    r"\bwhile writing\b|\bCI runner\b|\bnbval\b|\bNBVAL_|\bthe writer\b|"
-    r"\bthis notebook was built\b")
+    r"\bwhile writing\b|\bCI\b|\bnbval\b|\bNBVAL_|\bthe writer\b|\bthe lead\b|"
+    r"\bthis notebook was built\b|\bstored outputs?\b|\btest suite\b|\bfragility\b|"
+    r"\banother CPU\b|\bother CPUs\b")
 
 
 def _notebook_text(path: Path) -> str:
@@ -63,33 +64,4 @@ def test_the_scan_catches_the_old_wording():
     for good in ("seed 0", "SEED = 0", "the same seed", "random seed 0, 1 and 2", "seed=seed"):
         assert not TEXTS_AS_SEEDS.search(good), good
     assert IN_HOUSE.search("the plan's rule lr = 2/a") and IN_HOUSE.search("# NBVAL_IGNORE_OUTPUT")
-
-
-def test_the_index_introduces_the_three_texts_and_their_ledger():
-    index = _notebook_text(ROOT / "notebooks" / "00_index.ipynb")
-    for letter in "ABC":
-        assert f"**Text {letter}**" in index
-    assert "## Claim ledger" in index
-    rows = [line for line in index.splitlines() if re.match(r"^\| [ABC] \|", line)]
-    assert len(rows) >= 10, "one ledger row per tested claim"
-    for row in rows:  # each row links to the section that tests it
-        assert re.search(r"\]\(0\d[a-z]?_[a-z0-9_]+\.ipynb#[^)]+\)", row), row
-
-
-def _heading_ids(path: Path) -> set[str]:
-    """JupyterLab's ids of a notebook's headings: the heading text with spaces as '-'."""
-    ids = set()
-    for cell in nbformat.read(path, as_version=4).cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if re.match(r"^#{1,6} ", line):
-                    ids.add(line.lstrip("#").strip().replace("`", "").replace(" ", "-"))
-    return ids
-
-
-def test_every_ledger_link_points_at_a_heading_that_exists():
-    index = _notebook_text(ROOT / "notebooks" / "00_index.ipynb")
-    links = re.findall(r"\]\((0\d[a-z]?_[a-z0-9_]+\.ipynb)#(.+?)\) \|", index)  # ") |" ends a cell
-    assert links
-    for target, anchor in links:
-        assert anchor in _heading_ids(ROOT / "notebooks" / target), f"{target}#{anchor}"
+    assert IN_HOUSE.search("the stored outputs differ on another CPU")

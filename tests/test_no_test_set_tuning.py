@@ -1,24 +1,26 @@
 """No notebook chooses anything by test accuracy: the test digits are scored once, at the end.
 
-Every code cell of every notebook is parsed. A *test-set quantity* is anything that mentions
-``test_acc``, ``X_test`` / ``y_test`` or ``final_exam(``, and any variable assigned from one (or
-filled with one through ``.append``, ``.setdefault``, ...). A *choice* is a call of ``max``,
-``min``, ``sorted``, ``.sort``, ``argmax`` / ``argmin`` or a comparison (``<``, ``>``, ``==``,
-...). A choice that involves a test-set quantity fails the test, unless its line carries the
-mark of the one final report (FINAL_MARK), and that mark may appear once in the whole course.
+The MNIST test digits appear in one code cell of the whole course, the final report of notebook
+08. Every code cell of every notebook is parsed. A *test-set quantity* is anything that mentions
+``test_acc``, ``X_test`` or ``y_test``, and any variable assigned from one (or filled with one
+through ``.append``, ``.setdefault``, ...). A *choice* is a call of ``max``, ``min``, ``sorted``,
+``.sort``, ``argmax`` / ``argmin`` or a comparison (``<``, ``>``, ``==``, ...). A choice that
+involves a test-set quantity fails the test, unless its line carries FINAL_MARK (the report's
+own check that the recipe reached its target).
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
-FINAL_MARK = "# the final exam: test accuracy, reported once"
-TEST_WORDS = ("test_acc", "X_test", "y_test", "final_exam")
+FINAL_MARK = "# the test digits, once"
+TEST_WORDS = ("test_acc", "X_test", "y_test")
 CHOOSERS = {"max", "min", "sorted", "sort", "argmax", "argmin", "nanargmax", "nanargmin",
             "argsort", "maximum", "minimum", "idxmax", "idxmin", "nlargest", "nsmallest"}
 FILLERS = {"append", "extend", "setdefault", "update", "insert", "add"}
@@ -125,7 +127,7 @@ def test_the_scanner_catches_a_choice_made_on_test_digits(code):
 
 @pytest.mark.parametrize("code", [
     'best = max(runs, key=lambda run: run["val_acc"])',
-    "test_acc = experiment.final_exam(model, data)  " + FINAL_MARK,
+    "print(np.mean(test_accs) >= 0.95)  " + FINAL_MARK,
     'print(f"test accuracy: {test_acc:.0%}")',
     "ratio = max(gain, 0.1)",
 ])
@@ -152,10 +154,10 @@ def test_no_notebook_chooses_by_test_accuracy(path):
                       "validation digits (val_acc) instead:\n" + "\n".join(hits))
 
 
-def test_the_test_digits_are_reported_once_in_the_whole_course():
-    marked = [(path.name, index) for path in NOTEBOOKS for index, source in _code_cells(path)
-              if FINAL_MARK in source]
-    assert len(marked) == 1, f"expected the one final report ({FINAL_MARK!r}); found {marked}"
+def test_the_test_digits_are_used_in_one_cell_of_the_course_in_notebook_08():
+    """Printing their shape is not a use; anything else is."""
     uses = [(path.name, index) for path in NOTEBOOKS for index, source in _code_cells(path)
-            if "final_exam(" in source]
-    assert uses == marked, f"final_exam is called outside the one final report: {uses}"
+            if any(word in re.sub(r"[\w.]*[Xy]_test\.shape", "", source)
+                   for word in ("X_test", "y_test", "final_exam("))]
+    assert len(uses) == 1 and uses[0][0].startswith("08_"), (
+        f"the test digits must appear in one cell, the final report of 08; found {uses}")

@@ -1,9 +1,9 @@
 """Every notebook of the course has the same skeleton and is stored executed.
 
-The tests run on the notebooks present in notebooks/ (one test per notebook and property), so a
-notebook is covered as soon as it lands. The order of the series is the order in which the index,
-00_index.ipynb, links the notebooks; previous/next links must follow it. A topic too long for one
-sitting is split into parts that share its number: 03a_..., 03b_... (the sections number on).
+The core track is 01_..., 02_..., ... in order; deep dives are D1_..., D2_..., beside it. The
+index, 00_index.ipynb, lists the core track in order and then the deep dives; the core
+notebooks' previous/next links follow that order, a deep dive links back to the index. One test
+per notebook and property, so a notebook is covered as soon as it lands.
 """
 
 from __future__ import annotations
@@ -17,44 +17,37 @@ import pytest
 
 FOLDER = Path(__file__).resolve().parents[1] / "notebooks"
 INDEX = "00_index.ipynb"
-NAME = re.compile(r"^(\d\d)([a-z]?)_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$")
+CORE = re.compile(r"^\d\d_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$")
+DEEP = re.compile(r"^D\d_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$")
 LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+?\.ipynb)(?:#[^)\s]*)?\)")
 NOTEBOOKS = sorted(path.name for path in FOLDER.glob("*.ipynb"))
+LESSONS = [name for name in NOTEBOOKS if name != INDEX]
+
+notebooks = pytest.mark.parametrize("name", NOTEBOOKS)
+lessons = pytest.mark.parametrize("name", LESSONS)
 
 
 @cache
-def _read(name: str):
+def read(name: str):
     return nbformat.read(FOLDER / name, as_version=4)
 
 
-def _number(name: str) -> int:
-    return int(name[:2])
+def markdown(name: str) -> list[str]:
+    return [cell.source for cell in read(name).cells if cell.cell_type == "markdown"]
 
 
-def _key(name: str) -> tuple[int, str]:
-    """(number, part letter): 03b_x.ipynb -> (3, "b"); 01_x.ipynb -> (1, "")."""
-    match = NAME.match(name)
-    return int(match.group(1)), match.group(2)
+def code(name: str) -> str:
+    return "\n".join(cell.source for cell in read(name).cells if cell.cell_type == "code")
 
 
-def _markdown(nb) -> list[str]:
-    return [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
-
-
-def _nav_lines(source: str) -> list[str]:
-    """Lines holding a previous (←) or next (→) link to a notebook."""
+def nav_lines(source: str) -> list[str]:
+    """Lines with a previous (←) or next (→) link, or a deep dive's "Deep dive" line."""
     return [line for line in source.splitlines()
-            if any("←" in label or "→" in label for label, _ in LINK.findall(line))]
+            if any("←" in label or "→" in label for label, _ in LINK.findall(line))
+            or (line.startswith("[Index](00_index.ipynb)") and "Deep dive" in line)]
 
 
-def _is_nav_only(cell) -> bool:
-    lines = [line.strip() for line in cell.source.splitlines() if line.strip()]
-    return cell.cell_type == "markdown" and bool(lines) and all(
-        line == "---" or _nav_lines(line) for line in lines)
-
-
-def _prev_next(line: str) -> tuple[str | None, str | None]:
-    """The targets of the ← and → links of a navigation line (None when absent)."""
+def prev_next(line: str) -> tuple[str | None, str | None]:
     links = LINK.findall(line)
     prev = [target for label, target in links if "←" in label]
     nxt = [target for label, target in links if "→" in label]
@@ -62,240 +55,164 @@ def _prev_next(line: str) -> tuple[str | None, str | None]:
 
 
 @cache
-def _series() -> list[str]:
-    """The notebooks the index lists (outside its navigation lines), in the order it lists them."""
-    if INDEX not in NOTEBOOKS:
-        return []
+def listed() -> list[str]:
+    """The notebooks the index links to (outside its navigation lines), in order."""
     found = []
-    for source in _markdown(_read(INDEX)):
+    for source in markdown(INDEX):
         for line in source.splitlines():
-            if _nav_lines(line):
-                continue
-            for _, target in LINK.findall(line):
-                if target not in found:
-                    found.append(target)
+            if not nav_lines(line):
+                found += [target for _, target in LINK.findall(line) if target not in found]
     return found
 
 
-def _waiting(target: str) -> bool:
-    """True for a notebook the index lists that has not been written yet."""
-    return target in _series() and not (FOLDER / target).exists()
-
-
-notebooks = pytest.mark.parametrize("name", NOTEBOOKS)
-
-
-def test_navigation_lines_are_read_as_previous_and_next():
-    line = "[← 01 One](01_one.ipynb) | [Index](00_index.ipynb) | [Next: 03 Three →](03_three.ipynb)"
-    assert _prev_next(line) == ("01_one.ipynb", "03_three.ipynb")
-    assert _prev_next("[Next: 01 One →](01_one.ipynb)") == (None, "01_one.ipynb")
-    assert _nav_lines("| 01 | [One](01_one.ipynb) | table row |") == []
+def core_track() -> list[str]:
+    return [name for name in listed() if CORE.match(name) and name != INDEX]
 
 
 # --- names and order ----------------------------------------------------------------------------
 
-def test_there_is_an_index():
-    assert INDEX in NOTEBOOKS, f"notebooks/ has no {INDEX}"
+def test_the_index_lists_the_core_track_in_order_then_the_deep_dives():
+    names = listed()
+    core = [n for n in names if CORE.match(n) and n != INDEX]
+    deep = [n for n in names if DEEP.match(n)]
+    assert core and core == sorted(core), f"the core track, in order: {core}"
+    assert [int(n[:2]) for n in core] == list(range(1, len(core) + 1)), core
+    assert len(core) <= 8, f"the core track is at most 8 notebooks; the index lists {core}"
+    assert names.index(core[-1]) < min((names.index(n) for n in deep), default=len(names))
+    assert deep == sorted(deep)
 
 
-@notebooks
-def test_file_name_follows_the_pattern(name):
-    assert NAME.match(name), (
-        f"{name} is not named NN_snake_case.ipynb (or NNa_..., NNb_... for the parts of a topic)"
-    )
-
-
-def test_no_two_notebooks_share_a_number_and_part():
-    keys = [_key(name) for name in NOTEBOOKS if NAME.match(name)]
-    assert len(keys) == len(set(keys)), f"numbers used twice in {NOTEBOOKS}"
-
-
-def test_parts_of_a_number_are_a_b_c_without_gaps():
-    for number in {_number(name) for name in NOTEBOOKS if NAME.match(name)}:
-        parts = sorted(_key(name)[1] for name in NOTEBOOKS
-                       if NAME.match(name) and _number(name) == number)
-        if parts != [""]:
-            expected = [chr(ord("a") + k) for k in range(len(parts))]
-            assert parts == expected, (
-                f"notebook {number:02d} must be one file or parts {expected}; found parts {parts}"
-            )
-
-
-def test_numbers_are_contiguous_from_00():
-    numbers = sorted(_number(name) for name in NOTEBOOKS if NAME.match(name))
-    missing = sorted(set(range(max(numbers, default=-1) + 1)) - set(numbers))
-    assert not missing, (
-        "notebook numbers must run 00, 01, 02, ... without gaps; missing: "
-        + ", ".join(f"{n:02d}" for n in missing)
-        + f" (the index lists: {', '.join(_series())})"
-    )
-
-
-def test_the_index_lists_the_series_in_order_from_00():
-    series = _series()
-    assert series, "the index links no notebooks"
-    assert all(NAME.match(name) for name in series), f"badly named links in the index: {series}"
-    assert [_key(name) for name in series] == sorted(_key(name) for name in series), (
-        f"the index must list 00, 01, 02a, 02b, ... in order; it lists {series}"
-    )
-    numbers = [_number(name) for name in series]
-    assert sorted(set(numbers)) == list(range(max(numbers) + 1)), (
-        f"the index must list 00, 01, 02, ... without gaps; it lists {series}"
-    )
-
-
-@notebooks
-def test_the_index_links_to_the_notebook(name):
-    assert name in _series(), f"{INDEX} has no link to {name}"
+@lessons
+def test_the_notebook_is_named_and_listed(name):
+    assert CORE.match(name) or DEEP.match(name), f"{name}: NN_snake_case or DN_snake_case"
+    assert name in listed(), f"{INDEX} has no link to {name}"
 
 
 # --- skeleton -----------------------------------------------------------------------------------
 
 @notebooks
 def test_kernelspec_is_python3(name):
-    assert _read(name).metadata.get("kernelspec", {}).get("name") == "python3"
+    assert read(name).metadata.get("kernelspec", {}).get("name") == "python3"
 
 
 @notebooks
-def test_opens_with_a_title(name):
-    cells = _read(name).cells
-    first = next((cell for cell in cells if not _is_nav_only(cell)), None)
-    assert first is not None and first.cell_type == "markdown", f"{name}: no title cell"
-    assert first.source.startswith("# "), (
-        f"{name}: the first cell (after a navigation line) must start with a '# ' title; "
-        f"it starts with {first.source[:40]!r}"
-    )
+def test_opens_with_navigation_then_a_title(name):
+    cells = read(name).cells
+    assert cells[0].cell_type == "markdown" and nav_lines(cells[0].source), (
+        f"{name}: the first cell must be the navigation line")
+    assert cells[1].cell_type == "markdown" and cells[1].source.startswith("# "), (
+        f"{name}: the second cell must start with a '# ' title")
+
+
+@lessons
+def test_says_what_the_learner_will_be_able_to_do(name):
+    assert "**After this notebook you can**" in read(name).cells[1].source
+
+
+@pytest.mark.parametrize("name", [n for n in LESSONS if DEEP.match(n)])
+def test_a_deep_dive_names_what_it_needs_from_the_core_track(name):
+    title = read(name).cells[1].source
+    needs = re.search(r"\*\*Needs from the core track:\*\*(.*)", title)
+    assert needs and LINK.search(needs.group(1)), f"{name}: 'Needs from the core track:' + links"
+
+
+@lessons
+def test_has_one_setup_cell_then_summary_and_exercises(name):
+    headings = [line for source in markdown(name) for line in source.splitlines()
+                if line.startswith("#")]
+    for wanted in ("## Setup", "## Summary", "## Exercises"):
+        assert wanted in headings, f"{name}: no {wanted!r} section"
+    assert headings.index("## Setup") < headings.index("## Summary") < headings.index(
+        "## Exercises")
 
 
 @notebooks
-def test_has_a_summary_section(name):
-    headings = [line for source in _markdown(_read(name)) for line in source.splitlines()]
-    assert any(re.match(r"^#{2,3} Summary\b", line) for line in headings), (
-        f"{name}: no '## Summary' section"
-    )
+def test_navigation_at_the_top_and_the_bottom_agree(name):
+    cells = read(name).cells
+    top, bottom = nav_lines(cells[0].source), nav_lines(cells[-1].source)
+    assert bottom, f"{name}: the last cell holds no navigation line"
+    assert prev_next(top[0]) == prev_next(bottom[-1])
 
 
-@notebooks
-def test_has_an_exercises_section(name):
-    if name == INDEX:
-        pytest.skip("the index has no exercises")
-    headings = [line for source in _markdown(_read(name)) for line in source.splitlines()]
-    assert any(re.match(r"^#{2,3} Exercises\b", line) for line in headings), (
-        f"{name}: no '## Exercises' section"
-    )
+@pytest.mark.parametrize("name", [n for n in LESSONS if CORE.match(n)])
+def test_core_previous_and_next_are_the_neighbours(name):
+    track = core_track()
+    at = track.index(name)
+    prev, nxt = prev_next(nav_lines(read(name).cells[0].source)[0])
+    assert prev == (track[at - 1] if at else None)
+    if at + 1 < len(track):
+        assert nxt == track[at + 1]
 
 
-@notebooks
-def test_has_navigation_at_the_top_and_the_bottom(name):
-    cells = _read(name).cells
-    top = [line for cell in cells[:2] if cell.cell_type == "markdown"
-           for line in _nav_lines(cell.source)]
-    bottom = _nav_lines(cells[-1].source) if cells[-1].cell_type == "markdown" else []
-    assert top, f"{name}: no previous/next links in the first two cells"
-    assert bottom, f"{name}: the last cell holds no previous/next links"
-    assert _prev_next(top[0]) == _prev_next(bottom[-1]), (
-        f"{name}: the links at the top ({top[0]!r}) and bottom ({bottom[-1]!r}) differ"
-    )
-    if name != INDEX:
-        assert f"]({INDEX})" in top[0] and f"]({INDEX})" in bottom[-1], (
-            f"{name}: the navigation lines must link to the index"
-        )
-
-
-@notebooks
-def test_previous_and_next_are_the_neighbours_in_order(name):
-    cells = _read(name).cells
-    top = [line for cell in cells[:2] if cell.cell_type == "markdown"
-           for line in _nav_lines(cell.source)]
-    if not top:
-        pytest.fail(f"{name}: no navigation line at the top")
-    series = _series()
-    if name not in series:
-        pytest.fail(f"{name} is not listed in the index")
-    at = series.index(name)
-    expected = (series[at - 1] if at > 0 else None,
-                series[at + 1] if at + 1 < len(series) else None)
-    prev, nxt = _prev_next(top[0])
-    if prev is None and expected[0] == INDEX:  # for 01 the line's Index link is the previous one
-        prev = INDEX
-    assert (prev, nxt) == expected, (
-        f"{name}: previous/next should be {expected}; the links point at {_prev_next(top[0])}"
-    )
+@pytest.mark.parametrize("name", [n for n in LESSONS if DEEP.match(n)])
+def test_a_deep_dive_links_back_to_the_index(name):
+    assert nav_lines(read(name).cells[0].source)[0].startswith("[Index](00_index.ipynb)")
 
 
 @notebooks
 def test_links_to_notebooks_point_at_files_that_exist(name):
-    targets = {target for source in _markdown(_read(name)) for _, target in LINK.findall(source)}
-    broken = sorted(target for target in targets if not (FOLDER / target).exists())
-    waiting = [target for target in broken if _waiting(target)]
-    broken = [target for target in broken if target not in waiting]
-    assert not broken, f"{name} links to notebooks that do not exist: {broken}"
-    if waiting:
-        pytest.skip(f"{name} links to {waiting}, listed in the index but not written yet")
+    targets = {target for source in markdown(name) for _, target in LINK.findall(source)}
+    assert not sorted(t for t in targets if not (FOLDER / t).exists()), targets
 
 
 # --- stored executed, plain Python --------------------------------------------------------------
 
 @notebooks
 def test_is_stored_executed_top_to_bottom(name):
-    counts = [cell.execution_count for cell in _read(name).cells if cell.cell_type == "code"]
-    assert None not in counts, (
-        f"{name}: {counts.count(None)} code cell(s) were never run; store it executed top to bottom"
-    )
-    assert all(b > a for a, b in zip(counts, counts[1:])) and (not counts or counts[0] >= 1), (
-        f"{name}: execution counts {counts} are not increasing: run it top to bottom in a fresh "
-        "kernel"
-    )
+    counts = [cell.execution_count for cell in read(name).cells if cell.cell_type == "code"]
+    assert None not in counts, f"{name}: {counts.count(None)} code cell(s) never ran"
+    assert counts == sorted(counts) and len(set(counts)) == len(counts), (
+        f"{name}: execution counts {counts}: run it top to bottom in a fresh kernel")
 
 
 @notebooks
 def test_has_no_error_outputs(name):
-    errors = [(index, output.get("ename")) for index, cell in enumerate(_read(name).cells)
-              if cell.cell_type == "code" for output in cell.get("outputs", [])
-              if output.output_type == "error"]
-    assert not errors, f"{name}: cells with errors (cell index, exception): {errors}"
+    errors = [(i, out.get("ename")) for i, cell in enumerate(read(name).cells)
+              if cell.cell_type == "code" for out in cell.get("outputs", [])
+              if out.output_type == "error"]
+    assert not errors, f"{name}: cells with errors (index, exception): {errors}"
 
 
 @notebooks
-def test_does_not_touch_sys_path(name):
-    cells = [index for index, cell in enumerate(_read(name).cells)
-             if cell.cell_type == "code" and "sys.path" in cell.source]
-    assert not cells, (
-        f"{name}: cells {cells} use sys.path; import helpers as the installed package "
-        "(pip install -e .)"
-    )
+def test_imports_helpers_as_the_installed_package(name):
+    assert "sys.path" not in code(name)
+
+
+@notebooks
+def test_only_widget_and_timing_cells_are_ignored_by_nbval(name):
+    """The tag is for output that legitimately varies, never for hiding a number."""
+    for i, cell in enumerate(read(name).cells):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.cell_type != "code" or "nbval-ignore-output" not in tags:
+            continue
+        kinds = {out.output_type for out in cell.get("outputs", [])}
+        printed = "".join(out.get("text", "") for out in cell.get("outputs", [])
+                          if out.output_type == "stream")
+        widget = any("application/vnd.jupyter.widget-view+json" in out.get("data", {})
+                     for out in cell.get("outputs", []))
+        varies = any(word in cell.source for word in ("time", "version("))  # timings, versions
+        assert widget or varies or not printed, (
+            f"{name} cell {i} is ignored by nbval but prints {printed[:80]!r} ({kinds})")
 
 
 # --- a learner's path: predict first, then exercises with a checker ------------------------------
 
-def _code(name: str) -> str:
-    return "\n".join(cell.source for cell in _read(name).cells if cell.cell_type == "code")
-
-
-@notebooks
-def test_asks_for_a_prediction_before_a_measurement_reveals_it(name):
-    if name == INDEX:
-        pytest.skip("the index has no measurement")
-    code = _code(name)
-    asked = re.findall(r"^(\w+) = predict\(", code, re.M)
-    assert asked, f"{name}: no predict-first question (helpers.predict.predict)"
+@lessons
+def test_asks_for_a_prediction_that_a_measurement_reveals(name):
+    asked = re.findall(r"^(\w+) = predict\(", code(name), re.M)
+    assert asked, f"{name}: no predict-first question"
     for guess in asked:
-        assert re.search(rf"\b{guess}\.reveal\(", code), (
-            f"{name}: the prediction {guess!r} is never revealed by a measurement")
+        assert re.search(rf"\b{guess}\.reveal\(", code(name)), f"{guess!r} is never revealed"
 
 
-@notebooks
+@lessons
 def test_has_an_exercise_with_a_checker(name):
-    if name == INDEX:
-        pytest.skip("the index has no exercises")
-    assert re.search(r'^check\("\w+", ', _code(name), re.M), (
-        f"{name}: no exercise checked with helpers.exercises.check")
+    assert re.search(r'^check\("\w+", ', code(name), re.M), f"{name}: no checked exercise"
 
 
 def test_every_registered_exercise_is_asked_in_a_notebook():
     from helpers import exercises
 
-    asked = {found for name in NOTEBOOKS
-             for found in re.findall(r'^check\("(\w+)", ', _code(name), re.M)}
-    assert set(exercises.names()) <= asked, (
-        f"exercises with a checker that no notebook asks: {sorted(set(exercises.names()) - asked)}")
+    asked = {found for name in LESSONS
+             for found in re.findall(r'^check\("(\w+)", ', code(name), re.M)}
+    assert set(exercises.names()) <= asked, sorted(set(exercises.names()) - asked)

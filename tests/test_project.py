@@ -61,14 +61,36 @@ def test_the_users_named_packages_are_dependencies():
     assert {"jupyterlab", "numpy", "matplotlib", "ipywidgets", "nbval", "pytest"} <= names
 
 
-def test_ci_runs_the_readme_test_command_and_nothing_else_of_its_own():
+def test_ci_runs_the_readme_test_command_then_the_fragility_check():
     readme = (ROOT / "README.md").read_text()
-    assert "make test" in readme and "make lab" in readme
+    assert "make test" in readme and "make lab" in readme and "make fragility" in readme
     ci = (ROOT / ".ci" / "run").read_text()
-    commands = [line.strip() for line in ci.splitlines() if line.strip() == "make test"]
-    assert commands == ["make test"]
+    commands = [line.strip() for line in ci.splitlines()
+                if line.strip().startswith("make ")]
+    assert commands == ["make test", "make fragility"]
     workflow = (ROOT / ".github" / "workflows" / "tests.yml").read_text()
     assert "bash .ci/run" in workflow
+
+
+# import name -> distribution name, where they differ
+DISTRIBUTIONS = {"PIL": "pillow", "IPython": "ipython", "matplotlib_inline": "matplotlib-inline"}
+
+
+def test_every_package_helpers_imports_is_declared():
+    import ast
+
+    declared = {_name(r) for r in PYPROJECT["project"]["dependencies"]}
+    imported = set()
+    for path in (ROOT / "helpers").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = {name for name in imported
+                   if name not in sys.stdlib_module_names and name != "helpers"}
+    missing = {DISTRIBUTIONS.get(name, name).lower() for name in third_party} - declared
+    assert not missing, f"helpers imports {sorted(missing)}, which pyproject.toml does not declare"
 
 
 def test_the_package_imports_without_touching_sys_path():

@@ -13,9 +13,11 @@ slider that follows the hand needs a frame in a few tens of ms. Matplotlib's bli
 
 A change of the axes' limits or scales moves ticks and labels, which live in the background: then
 the background is drawn again (a full redraw). The animated artists are looked up at every frame,
-so an artist made (or removed) by a panel's ``draw`` is blitted like the others; anything that is
-not animated must never change after ``make_figure`` (each panel's test checks that a blitted
-frame equals a full redraw, pixel for pixel). A slider
+so an artist made (or removed) by a panel's ``draw`` is blitted like the others. Anything that is
+not animated belongs to the background: it may change only together with the frame's ``key``
+(a panel's ``state["background"]``, e.g. which landscape's contours are shown), and each set of
+limits and key gets a background of its own (each panel's test checks that a blitted frame
+equals a full redraw, pixel for pixel). A slider
 dragged back and forth visits the same few limits again and again, so the background of each
 is kept (up to ``KEPT_BACKGROUNDS``): coming back to limits already seen is a blit again. Saving
 the figure with ``savefig`` still draws everything, animated artists included.
@@ -74,13 +76,16 @@ class Frames:
         self.full_redraws = 0
         self.blits = 0
 
-    def png(self, *, full: bool = False) -> bytes:
-        """The figure as PNG bytes; ``full=True`` draws the background again whatever the limits."""
+    def png(self, *, full: bool = False, key=None) -> bytes:
+        """The figure as PNG bytes; ``full=True`` draws the background again whatever the limits.
+
+        key: what the non-animated artists show (hashable; None when they never change).
+        """
         if full:
             self.backgrounds.clear()
-        background = self.backgrounds.get(axes_limits(self.fig))
+        background = self.backgrounds.get((axes_limits(self.fig), key))
         if background is None:
-            self.redraw_background()
+            self.redraw_background(key)
         else:
             self.canvas.restore_region(background)
             self.blits += 1
@@ -88,11 +93,11 @@ class Frames:
             self.fig.draw_artist(artist)
         return png_bytes(np.asarray(self.canvas.buffer_rgba()))
 
-    def redraw_background(self) -> None:
+    def redraw_background(self, key=None) -> None:
         """Draw everything that is not animated and keep it as the background of the current
-        axes limits (the oldest is dropped past KEPT_BACKGROUNDS)."""
+        axes limits and ``key`` (the oldest is dropped past KEPT_BACKGROUNDS)."""
         self.canvas.draw()
-        limits = axes_limits(self.fig)
+        limits = (axes_limits(self.fig), key)
         self.backgrounds.pop(limits, None)
         self.backgrounds[limits] = self.canvas.copy_from_bbox(self.fig.bbox)
         while len(self.backgrounds) > KEPT_BACKGROUNDS:

@@ -42,10 +42,14 @@ MIRRORS = (  # tried in this order
     "http://yann.lecun.com/exdb/mnist/",
 )
 FILES = {  # name -> SHA-256, as published in TensorFlow Datasets' url_checksums/mnist.txt
-    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+    "train-images-idx3-ubyte.gz":
+        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "train-labels-idx1-ubyte.gz":
+        "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "t10k-images-idx3-ubyte.gz":
+        "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte.gz":
+        "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 }
 TIME_LIMIT_AUTO = 8.0  # seconds for the whole download when load_mnist() may fall back
 TIME_LIMIT_FULL = 600.0  # seconds for load_mnist("full") and --download
@@ -78,7 +82,8 @@ class MNIST:
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{part}: {len(getattr(self, f'y_{part}')):,}"
-                          for part in ("train", "val", "test") if getattr(self, f"y_{part}") is not None)
+                          for part in ("train", "val", "test")
+                          if getattr(self, f"y_{part}") is not None)
         return f"MNIST(source={self.source!r}, {sizes})"
 
 
@@ -94,15 +99,21 @@ def load_mnist(source: str = "auto") -> MNIST:
                               SOURCES)
     if source == "sample":
         return _load_sample()
+    logger = pooch.get_logger()
+    level = logger.level
+    if source == "auto":
+        logger.setLevel("WARNING")  # one notice below, not pooch's line for every mirror tried
     try:
         paths = fetch_mnist_files(cache_dir(), time_limit=TIME_LIMIT_FULL if source == "full"
                                   else TIME_LIMIT_AUTO)
     except OSError as exc:
         if source == "full":
             raise
-        print(f"MNIST could not be downloaded ({exc.args[0].splitlines()[0]}); using the "
-              "5,000-digit offline sample.", file=sys.stderr)
+        print(f"MNIST could not be downloaded ({exc.args[0].splitlines()[0].rstrip(':')}); "
+              "using the 5,000-digit offline sample.", file=sys.stderr)
         return _load_sample()
+    finally:
+        logger.setLevel(level)
     X_train, X_test = (read_idx(paths[f"{p}-images-idx3-ubyte.gz"]) for p in ("train", "t10k"))
     y_train, y_test = (read_idx(paths[f"{p}-labels-idx1-ubyte.gz"]) for p in ("train", "t10k"))
     return MNIST(_unit(X_train), y_train.astype(np.int64), _unit(X_test), y_test.astype(np.int64),
@@ -157,13 +168,14 @@ def cache_dir() -> Path:
     return Path(folder).expanduser() if folder else Path(pooch.os_cache("nn-course")) / "mnist"
 
 
-def fetch_mnist_files(folder, *, mirrors=MIRRORS, files=None, time_limit=TIME_LIMIT_FULL,
+def fetch_mnist_files(folder, *, mirrors=None, files=None, time_limit=TIME_LIMIT_FULL,
                       progressbar=False) -> dict[str, Path]:
     """Every file of ``files`` (name -> SHA-256; default ``FILES``) in ``folder`` with its hash:
     a cached file that matches is used as it is; a missing one is downloaded from the first of
-    ``mirrors`` that delivers it intact. Raises OSError, saying what each mirror did, when a
-    file cannot be had within ``time_limit`` seconds in all."""
+    ``mirrors`` (default ``MIRRORS``) that delivers it intact. Raises OSError, saying what each
+    mirror did, when a file cannot be had within ``time_limit`` seconds in all."""
     files = FILES if files is None else files
+    mirrors = MIRRORS if mirrors is None else mirrors
     folder = Path(folder)
     deadline = time.monotonic() + time_limit
     paths, failures = {}, []

@@ -16,7 +16,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import ticker
 
-
 # Okabe & Ito (2008), "Color Universal Design": black first, then the seven colours.
 PALETTE = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"]
 
@@ -69,9 +68,10 @@ def _inline_retina() -> None:
         set_matplotlib_formats("retina")
 
 
-def _axes(ax, figsize=(6.0, 4.0)):
+def axes_for(ax, figsize=(6.0, 4.0)):
+    """``ax`` itself, or the axes of a new figure of ``figsize`` when ``ax`` is None."""
     if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
 
 
@@ -82,7 +82,7 @@ def plot_curve_path(f, xs, ax=None, *, x_range=None, color=None, label=None, num
     x_range: (low, high) of the curve; by default it covers the iterates with a margin.
     """
     xs = np.asarray(xs, dtype=float).ravel()
-    ax = _axes(ax)
+    ax = axes_for(ax)
     if x_range is None:
         reach = max(np.max(np.abs(xs)), 1.0) * 1.15
         x_range = (-reach, reach)
@@ -100,7 +100,7 @@ def plot_curve_path(f, xs, ax=None, *, x_range=None, color=None, label=None, num
 
 def plot_contours(objective, ax=None, *, xlim=(-2.0, 2.0), ylim=(-2.0, 2.0), levels=20, num=200):
     """Contour lines of a 2-D objective on the box xlim × ylim, log-spaced so valleys show."""
-    ax = _axes(ax, figsize=(5.0, 5.0))
+    ax = axes_for(ax, figsize=(5.0, 5.0))
     u, v = np.meshgrid(np.linspace(*xlim, num), np.linspace(*ylim, num))
     z = objective.f(np.stack([u, v], axis=-1))
     f_min = getattr(objective, "f_min", 0.0)
@@ -121,7 +121,7 @@ def plot_contours(objective, ax=None, *, xlim=(-2.0, 2.0), ylim=(-2.0, 2.0), lev
 def plot_path(xs, ax=None, *, color=None, label=None, marker="o"):
     """A path of 2-D iterates: xs (T+1, 2), drawn as joined dots with the start marked."""
     xs = np.asarray(xs, dtype=float)
-    ax = _axes(ax, figsize=(5.0, 5.0))
+    ax = axes_for(ax, figsize=(5.0, 5.0))
     color = color or COLORS["gd"]
     ax.plot(xs[:, 0], xs[:, 1], "-", marker=marker, ms=3, lw=1, color=color, label=label)
     ax.plot(xs[0, 0], xs[0, 1], "s", color=color, ms=7)
@@ -130,7 +130,7 @@ def plot_path(xs, ax=None, *, color=None, label=None, marker="o"):
 
 def plot_loss_curves(curves, ax=None, *, logy=True, xlabel="step", ylabel="loss"):
     """Several loss curves on one axes. curves: {label: (x, y)} or {label: y} (x = 0, 1, ...)."""
-    ax = _axes(ax)
+    ax = axes_for(ax)
     for i, (label, curve) in enumerate(curves.items()):
         x, y = curve if isinstance(curve, tuple) else (np.arange(len(curve)), curve)
         color = COLORS.get(str(label).lower(), PALETTE[1:][i % 7])
@@ -153,7 +153,7 @@ def show_digits(images, labels=None, ax=None, *, predictions=None, ncols=10, cma
     images = np.asarray(images, dtype=float).reshape(-1, 28, 28)
     n = len(images)
     nrows = int(np.ceil(n / ncols))
-    ax = _axes(ax, figsize=(ncols * 0.8, nrows * 0.95))
+    ax = axes_for(ax, figsize=(ncols * 0.8, nrows * 0.95))
     pad = 2
     tiles = np.zeros((nrows * (28 + pad), ncols * (28 + pad)))
     for i, img in enumerate(images):

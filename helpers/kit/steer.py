@@ -1,50 +1,51 @@
-"""Train a network in a background thread and steer it: pause, resume, one more epoch, stop,
-and change the learning rate, batch size and momentum between two steps.
+"""Train a network in a background thread and steer it while it runs (skip this file: it is
+machinery; deep dive D5 shows what to do with it).
 
-Why a thread: a notebook kernel runs one thing at a time, so a training loop in a cell would
-hold back every button press until it ends. numpy's matrix products release Python's global
-lock (the GIL), so a training thread leaves the kernel free to handle widget events within
-milliseconds (measured in the notebook).
+A kernel runs one cell at a time, so a training loop in a cell would hold back every button press.
+``Trainer.start`` runs the loop in a thread instead (numpy's matrix products release Python's
+global lock, so the kernel stays free for widgets); ``set``, ``pause``, ``resume`` and ``stop``
+steer it from the kernel's thread. The rules that keep it correct:
 
-Safety rules, all enforced here:
-- one training loop per model: starting a trainer stops any other trainer of the same model;
-- the thread lives only while steps are being taken: ``pause`` and ``stop`` end it (and wait);
-- re-running a cell that builds a new trainer stops the old one (it holds the same model), and
-  an interrupt of the kernel (the stop button) stops every trainer (``stop_all``).
+- one lock, ``trainer.lock``, is held by a step from its forward pass to its update and taken by
+  every read from another thread (``snapshot``, ``evaluate``): no one reads half-written weights;
+- at most one trainer trains: building or starting one pauses any other that runs, so re-running
+  a cell never leaves an old thread training behind the new one;
+- ``pause`` and ``stop`` wait a bounded time, and say so (False and a message) if the thread has
+  not ended by then: it ends after the step it is in;
+- the model and the data are checked when the Trainer is built, with one forward and backward
+  pass; a failure in the thread ends the run with status "failed" and the error in ``message``;
+  a blow-up is judged by the package's one rule, ``helpers.gd.blew_up``;
+- this module is the one owner of the BLAS thread count: the first Trainer sets it to one for
+  the process, for good (threadpoolctl). Two threads each running a multi-threaded BLAS on a
+  laptop's few cores wait on each other, and these small products are faster on one thread.
 
-Settings changes are queued and applied at the start of the next step, each logged as a
-``Change(step, name, old, new)``: the step it first applied to.
+The kernel's interrupt button does not reach the training thread (Python delivers signals to the
+main thread only, and the kernel's handlers are left alone): use ``stop`` or ``stop_all``.
 """
 
 from __future__ import annotations
 
 import math
-import signal
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
 
-from helpers import diagnostics
-from helpers.batches import as_rng
-from helpers.losses import MSELoss, SoftmaxCrossEntropy
+from helpers.gd import blew_up
+from helpers.kit.checks import check_fraction, check_int, check_positive, check_rng
+from helpers.layers import Layer, linear_layers
+from helpers.losses import SoftmaxCrossEntropy
 from helpers.optim import SGD
-from helpers.timing import one_blas_thread
-from helpers.validate import (
-    check_array,
-    check_batch_size,
-    check_fraction,
-    check_int,
-    check_labels,
-    check_lr,
-    check_positive_number,
-    check_same_length,
-)
+from helpers.train import BLOWUP_WINDOW, check_data, evaluate
 
-YIELD_SECONDS = 0.002  # pause of the training thread after each step (see _train_until_halted)
-_TRAINERS: dict[int, Trainer] = {}  # id(model) -> the trainer that may train it
-_REGISTRY_LOCK = threading.Lock()
+THREAD_NAME = "helpers training thread"
+YIELD_SECONDS = 0.001  # after each step: hands the interpreter to the kernel's thread at once
+ENDED = ("stopped", "blew up", "failed")  # a run in one of these states cannot go on
+_TRAINERS: weakref.WeakSet = weakref.WeakSet()  # every Trainer alive (a running one is kept alive
+_REGISTRY = threading.Lock()  # by its thread), so that a new one can pause the others
+_BLAS = []  # the one threadpoolctl limit, kept for the life of the process
 
 
 @dataclass(frozen=True)
@@ -63,331 +64,233 @@ class Change:
 class Trainer:
     """Mini-batch SGD with momentum on (X, y), one step at a time or in a background thread.
 
-    model: a Sequential (e.g. ``mlp([784, 64, 10])``); X (N, n_in), y (N,) labels;
-    lr, batch_size, momentum: the starting settings (``set`` changes them); seed: the batch order;
-    diagnose_every: measure the diagnostics every this many steps (``helpers.diagnostics``).
-    History, as lists: ``steps``/``losses``/``lrs`` per step, ``diag_steps``/``diag`` per
-    measurement, ``changes`` (Change records). ``status``: "ready", "running", "paused",
-    "finished" (the epochs asked for are done), "stopped" or "blew up".
+    model: a classifier of Linear layers, e.g. ``mlp([784, 64, 10])``; X (N, n_in); y (N,) labels;
+    lr, batch_size, momentum: the first settings; seed: the order of the batches. diagnose:
+    ``diagnose(model, W_before) -> record``, called every ``diagnose_every`` steps right after
+    the step, under the lock (W_before: the Linear layers' W before it). History: ``losses`` (per
+    step), ``diag_steps``, ``diag``, ``changes``. status: "ready", "running", "paused",
+    "finished" (the epochs asked for are done), "stopped", "blew up" or "failed"; ``message``.
     """
 
-    def __init__(self, model, X, y, *, lr: float = 0.02, batch_size: int = 64,
-                 momentum: float = 0.9, seed=0, diagnose_every: int = 5, loss_fn=None):
-        loss_fn = SoftmaxCrossEntropy() if loss_fn is None else loss_fn
-        X, y = _check_data(model, X, y, loss_fn)
-        self.model, self.X, self.y, self.loss_fn = model, X, y, loss_fn
-        self.batch_size = check_batch_size(batch_size, len(X))
-        self.optimizer = SGD(model.parameters(), lr=check_lr(lr),
-                             momentum=check_fraction("momentum", momentum))
+    def __init__(self, model, X, y, *, lr=0.02, batch_size=64, momentum=0.9, seed=0,
+                 diagnose=None, diagnose_every=5):
+        _pause_others(None)  # a cell re-run: the old run must not train on behind this one
+        self.X, self.y = _check(model, X, y)
+        self.model, self.loss_fn = model, SoftmaxCrossEntropy()
+        self.optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
+        self.batch_size = check_int("batch_size", batch_size, low=1, high=len(self.X))
+        self.rng = check_rng(seed)
+        self.diagnose = diagnose
         self.diagnose_every = check_int("diagnose_every", diagnose_every, low=1)
-        self.rng = as_rng(seed, "seed")
-        self.order, self.position, self.epochs_done = self.rng.permutation(len(X)), 0, 0
-        self.target_epochs = 0.0
-        self.steps, self.losses, self.lrs, self.diag_steps, self.diag = [], [], [], [], []
-        self.changes: list[Change] = []
-        self.status, self.message = "ready", ""
-        self.listeners = []  # functions called (from the training thread) after each step
-        self._pending: dict[str, float] = {}
-        self._lock = threading.Lock()  # guards _pending and the history lists
-        self._halt = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._claim()
+        self.reference = math.log(linear_layers(model)[-1].params["W"].shape[1])  # blind guess
+        self.order, self.position, self.epochs_done, self.target_epochs = None, 0, 0, 0.0
+        self.losses, self.diag_steps, self.diag, self.changes = [], [], [], []
+        self.status, self.message, self.error = "ready", "", None
+        self.listeners = []  # functions listener(trainer), called in the thread after each step
+        self.lock = threading.Lock()
+        self._pending, self._halt, self._halt_as, self._thread = {}, threading.Event(), "", None
+        if not _BLAS:
+            from threadpoolctl import threadpool_limits
 
-    # ---- settings -------------------------------------------------------------------------
+            _BLAS.append(threadpool_limits(limits=1, user_api="blas"))  # never restored
+        with _REGISTRY:
+            _TRAINERS.add(self)
+
+    # ---- settings and one step ------------------------------------------------------------
 
     def set(self, **settings) -> None:
-        """Queue new settings (lr, batch_size, momentum); they apply from the next step on."""
-        checked = {}
-        for name, value in settings.items():
-            if name == "lr":
-                checked[name] = check_lr(value)
-            elif name == "batch_size":
-                checked[name] = check_batch_size(value, len(self.X))
-            elif name == "momentum":
-                checked[name] = check_fraction("momentum", value)
-            else:
-                raise ValueError(f"setting must be lr, batch_size or momentum; got {name!r}")
-        with self._lock:
+        """Queue new settings (lr, batch_size, momentum); the next step applies them."""
+        checks = {"lr": check_positive, "momentum": check_fraction,
+                  "batch_size": lambda name, v: check_int(name, v, low=1, high=len(self.X))}
+        if not set(settings) <= set(checks):
+            raise ValueError(f"settings must be lr, batch_size or momentum; got {list(settings)}")
+        checked = {name: checks[name](name, value) for name, value in settings.items()}
+        with self.lock:
             self._pending.update(checked)
 
     def settings(self) -> dict:
         """The settings the next step will use (queued changes included)."""
-        with self._lock:
+        with self.lock:
             return {"lr": self.optimizer.lr, "batch_size": self.batch_size,
                     "momentum": self.optimizer.momentum, **self._pending}
-
-    def _apply_pending(self) -> None:
-        with self._lock:
-            pending, self._pending = self._pending, {}
-            step = len(self.steps)
-            for name, new in pending.items():
-                owner = self if name == "batch_size" else self.optimizer
-                old = getattr(owner, name)
-                if new != old:
-                    setattr(owner, name, new)
-                    self.changes.append(Change(step, name, old, new))
-
-    # ---- one step -------------------------------------------------------------------------
 
     @property
     def epoch(self) -> float:
         """Epochs done so far, with the fraction of the current one."""
         return self.epochs_done + self.position / len(self.X)
 
-    def _next_batch(self) -> np.ndarray:
-        if self.position >= len(self.X):
-            self.order, self.position = self.rng.permutation(len(self.X)), 0
-            self.epochs_done += 1
-        idx = self.order[self.position:self.position + self.batch_size]
-        self.position += len(idx)
-        return idx
-
     def step(self) -> float:
-        """One SGD step with the newest settings; returns the batch loss."""
+        """One step here, in this thread, with the newest settings; returns the batch loss."""
         if self.running:
-            raise RuntimeError("this trainer is running in the background: pause() it before "
-                               "calling step()")
+            raise RuntimeError("this trainer is running in the background: pause() it first")
         return self._step()
 
+    def run(self, num_steps: int) -> None:
+        """``num_steps`` steps here, in this thread (fewer if the loss blows up)."""
+        for _ in range(check_int("num_steps", num_steps, low=0)):
+            if self.status in ENDED:
+                break
+            self.step()
+
     def _step(self) -> float:
-        self._apply_pending()
-        idx = self._next_batch()
-        Xb, yb = self.X[idx], self.y[idx]
-        step = len(self.steps)
-        diagnose = step % self.diagnose_every == 0
-        before = diagnostics._weights(diagnostics._linear_layers(self.model)) if diagnose else None
-        with np.errstate(all="ignore"):  # a too-large lr overflows: reported below, not warned
-            loss = self.loss_fn.forward(self.model.forward(Xb), yb)
-            self.model.backward(self.loss_fn.backward())
-            self.optimizer.step()
-            record = diagnostics._measure(self.model, Xb, before) if diagnose else None
-        with self._lock:
-            self.steps.append(step)
+        with self.lock:
+            for name, new in self._pending.items():  # settings change between steps only
+                owner = self if name == "batch_size" else self.optimizer
+                if getattr(owner, name) != new:
+                    self.changes.append(Change(len(self.losses), name, getattr(owner, name), new))
+                    setattr(owner, name, new)
+            self._pending = {}
+            if self.order is None or self.position >= len(self.X):
+                self.epochs_done += self.order is not None
+                self.order, self.position = self.rng.permutation(len(self.X)), 0
+            idx = self.order[self.position:self.position + self.batch_size]
+            self.position += len(idx)
+            step = len(self.losses)
+            diagnose = self.diagnose is not None and step % self.diagnose_every == 0
+            before = diagnose and [lin.params["W"].copy() for lin in linear_layers(self.model)]
+            with np.errstate(all="ignore"):  # a blow-up is reported below, not warned about
+                loss = self.loss_fn.forward(self.model.forward(self.X[idx]), self.y[idx])
+                self.model.backward(self.loss_fn.backward())
+                self.optimizer.step()
+                if diagnose:
+                    self.diag_steps.append(step)
+                    self.diag.append(self.diagnose(self.model, before))
             self.losses.append(loss)
-            self.lrs.append(self.optimizer.lr)
-            if diagnose:
-                self.diag_steps.append(step)
-                self.diag.append(record)
-        if not math.isfinite(loss) or loss > 100 * max(self.losses[0], 1e-3):
-            self.status = "blew up"
-            self.message = (f"the loss blew up at step {step} (lr = {self.optimizer.lr:g}): "
-                            "lower the learning rate and start again.")
+            recent = self.losses[-math.ceil(BLOWUP_WINDOW / self.batch_size):]
+            if not math.isfinite(loss) or blew_up(sum(recent) / len(recent), self.reference):
+                self.status = "blew up"
+                self.message = (f"the loss blew up at step {step} (lr {self.optimizer.lr:g}): "
+                                "build a new network and start again with a smaller lr.")
         return loss
 
-    def run(self, num_steps: int) -> None:
-        """Take ``num_steps`` steps here, in this thread (stops early if the loss blows up)."""
-        with one_blas_thread():
-            for _ in range(check_int("num_steps", num_steps, low=0)):
-                self.step()
-                if self.status == "blew up":
-                    break
+    # ---- reading from another thread --------------------------------------------------------
 
     def snapshot(self) -> dict:
-        """Copies of the history lists (safe to read while the training thread appends)."""
-        with self._lock:
-            return {"steps": list(self.steps), "losses": list(self.losses),
-                    "diag_steps": list(self.diag_steps), "diag": list(self.diag),
-                    "changes": list(self.changes)}
+        """Copies of the history (safe to read while the thread trains)."""
+        with self.lock:
+            return {"losses": list(self.losses), "diag_steps": list(self.diag_steps),
+                    "diag": list(self.diag), "changes": list(self.changes)}
 
-    def hints(self, last: int = 10) -> list[str]:
-        """The diagnostics' hints over the last ``last`` measurements (empty when healthy)."""
-        with self._lock:
-            records = self.diag[-last:]
-        return diagnostics.hints(records)
+    def evaluate(self, X, y) -> tuple[float, float]:
+        """(loss, accuracy) of the model on (X, y), between two steps (``helpers.train``)."""
+        with self.lock:
+            return evaluate(self.model, X, y)
 
-    # ---- in the background ----------------------------------------------------------------
+    # ---- in the background --------------------------------------------------------------------
 
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self, num_epochs: float = 1.0) -> None:
-        """Train in a background thread until ``num_epochs`` more epochs are done."""
-        if self.status in ("stopped", "blew up"):
-            raise RuntimeError(f"this run has {self.status}; build a new trainer to start again")
-        num_epochs = check_positive_number("num_epochs", num_epochs)
-        self.target_epochs = max(self.target_epochs, self.epoch) + num_epochs
+        """Train ``num_epochs`` more epochs in a background thread; returns at once."""
+        if self.status in ENDED:
+            raise RuntimeError(f"this run has {self.status}; build a new Trainer to start again")
+        self.target_epochs = max(self.target_epochs, self.epoch) + check_positive(
+            "num_epochs", num_epochs)
         self.resume()
 
-    def more_epochs(self, num_epochs: float = 1.0) -> None:
-        """One more epoch (or ``num_epochs``), added to what is planned; resumes training."""
-        self.start(num_epochs)
-
     def resume(self) -> None:
-        """Go on training in the background (does nothing if already running or done)."""
-        if self.running or self.status in ("stopped", "blew up"):
+        """Go on training in the background (nothing to do if running, ended or finished)."""
+        if self.running or self.status in ENDED:
             return
         if self.epoch >= self.target_epochs:
             self.status = "finished"
             return
-        self._claim()
-        install_interrupt_stop()
+        _pause_others(self)
         self._halt.clear()
         self.status = "running"
-        self._thread = threading.Thread(target=self._loop, name="helpers.steer training",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=THREAD_NAME, daemon=True)
         self._thread.start()
 
-    def pause(self) -> None:
-        """Stop after the current step and wait for the thread to end; ``resume`` goes on."""
-        self._join()
-        if self.status == "running":
-            self.status = "paused"
+    def pause(self, timeout: float = 2.0) -> bool:
+        """Stop the thread after its current step; ``resume`` goes on. True once it has ended."""
+        return self._halt_thread("paused", timeout)
 
-    def stop(self) -> None:
-        """End the run for good (after the current step); the thread is gone when this returns."""
-        self._join()
-        if self.status != "blew up":
-            self.status = "stopped"
-        with _REGISTRY_LOCK:
-            if _TRAINERS.get(id(self.model)) is self:
-                del _TRAINERS[id(self.model)]
+    def stop(self, timeout: float = 2.0) -> bool:
+        """End the run for good, after the current step. True once the thread has ended."""
+        return self._halt_thread("stopped", timeout)
 
-    def wait(self, timeout: float | None = None) -> None:
-        """Block until the background run ends (finished, paused, stopped or blew up)."""
-        if self._thread is not None:
-            self._thread.join(timeout)
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Wait up to ``timeout`` seconds for the background run to end; True if it did."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(check_positive("timeout", timeout))
+        return not self.running
 
-    def _join(self) -> None:
+    def _halt_thread(self, status: str, timeout: float) -> bool:
+        self._halt_as = status
         self._halt.set()
         thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join()
+        if thread is None or not thread.is_alive():
+            if status == "stopped" and self.status not in ENDED:
+                self.status = "stopped"
+            return True
+        if thread is threading.current_thread():  # called by a listener: it ends after this step
+            return False
+        thread.join(check_positive("timeout", timeout))
+        if thread.is_alive():
+            self.message = (f"the training thread did not end within {timeout:g} s; it ends "
+                            f"after the step it is in (it will be {status} then).")
+            return False
+        return True
 
     def _loop(self) -> None:
-        with one_blas_thread():
-            self._train_until_halted()
-
-    def _train_until_halted(self) -> None:
-        while not self._halt.is_set() and self.epoch < self.target_epochs:
-            self._step()
-            for listener in list(self.listeners):
+        try:
+            while not self._halt.is_set() and self.epoch < self.target_epochs:
+                self._step()
+                if self.status == "blew up":
+                    break
+                for listener in list(self.listeners):
+                    listener(self)
+                time.sleep(YIELD_SECONDS)
+            if self.status == "running":
+                self.status = self._halt_as if self._halt.is_set() else "finished"
+        except Exception as exc:  # noqa: BLE001 - shown where the run is watched, not elsewhere
+            self.status, self.error = "failed", exc
+            self.message = (f"training failed at step {len(self.losses)}: "
+                            f"{type(exc).__name__}: {exc}")
+        for listener in list(self.listeners):  # the last call: the run has ended
+            try:
                 listener(self)
-            if self.status == "blew up":
-                return
-            # a short sleep hands the GIL to the kernel's threads: each message they handle
-            # takes and releases it many times, and would otherwise wait ~5 ms each time
-            time.sleep(YIELD_SECONDS)
-        if not self._halt.is_set():
-            self.status = "finished"
-            for listener in list(self.listeners):
-                listener(self)
-
-    def _claim(self) -> None:
-        """Make this the only trainer of its model: stop any other one."""
-        with _REGISTRY_LOCK:
-            other = _TRAINERS.get(id(self.model))
-            _TRAINERS[id(self.model)] = self
-        if other is not None and other is not self:
-            other.stop()
-            with _REGISTRY_LOCK:
-                _TRAINERS[id(self.model)] = self
+            except Exception:  # noqa: BLE001 - its status already says how the run ended
+                pass
 
     def __repr__(self) -> str:
-        return (f"Trainer({self.status}, step {len(self.steps)}, epoch {self.epoch:.2f}, "
+        return (f"Trainer({self.status}, step {len(self.losses)}, epoch {self.epoch:.2f}, "
                 f"lr={self.optimizer.lr:g}, batch_size={self.batch_size}, "
                 f"momentum={self.optimizer.momentum:g})")
 
 
-def _check_data(model, X, y, loss_fn) -> tuple[np.ndarray, np.ndarray]:
-    """The model, the training data and the loss of a Trainer, checked once; returns X and y."""
-    layers = diagnostics.linear_layers(model)  # a TypeError naming model if it is not an MLP
-    n_in, n_out = layers[0].params["W"].shape[0], layers[-1].params["W"].shape[1]
-    if not isinstance(loss_fn, (SoftmaxCrossEntropy, MSELoss)):
-        raise TypeError(f"loss_fn must be SoftmaxCrossEntropy() or MSELoss(); got {loss_fn!r}")
-    X = check_array("X", X, ndim=2)
-    if X.shape[1] != n_in or len(X) == 0:
-        raise ValueError(f"X must hold at least one example with {n_in} columns (the model's "
-                         f"inputs); got shape {X.shape}")
-    if isinstance(loss_fn, SoftmaxCrossEntropy):
-        y = check_labels("y", y, n_classes=n_out)
-    else:
-        y = check_array("y", y, ndim=2)
-    check_same_length(X, y)
+def _check(model, X, y):
+    """The model and the data of a Trainer, checked once: (X in the model's dtype, y)."""
+    linears = linear_layers(model) if isinstance(model, Layer) else []
+    if not linears:
+        raise TypeError(f"model must be a network of Linear layers, e.g. mlp([784, 64, 10]); "
+                        f"got {type(model).__name__}")
+    loss_fn = SoftmaxCrossEntropy()
+    X, y = check_data(model, loss_fn, X, y)  # train()'s checks, each naming cause and fix
+    # one forward and backward pass: a failure shows here, not in the training thread
+    loss_fn.forward(model.forward(X[:2]), y[:2])
+    model.backward(loss_fn.backward())
     return X, y
+
+
+def _pause_others(trainer) -> None:
+    """Pause every running trainer but ``trainer``: at most one thread trains."""
+    with _REGISTRY:
+        others = [t for t in _TRAINERS if t is not trainer and t.running]
+    for other in others:
+        other.pause()
 
 
 def active_threads() -> list[threading.Thread]:
     """The training threads alive right now (an empty list when nothing trains)."""
-    return [t for t in threading.enumerate() if t.name == "helpers.steer training" and t.is_alive()]
+    return [t for t in threading.enumerate() if t.name == THREAD_NAME and t.is_alive()]
 
 
-def stop_all() -> None:
-    """Stop every trainer (what an interrupt of the kernel does)."""
-    with _REGISTRY_LOCK:
-        trainers = list(_TRAINERS.values())
-    for trainer in trainers:
-        trainer.stop()
-
-
-# ---- the kernel's stop button ------------------------------------------------------------
-# A kernel interrupt is a SIGINT. While a cell runs, it raises KeyboardInterrupt in that cell;
-# while the kernel is idle, ipykernel ignores it. Both cases stop every trainer here.
-
-_INSTALLED = False
-
-
-def install_interrupt_stop() -> None:
-    """In an IPython kernel: make an interrupt stop every trainer (safe to call many times)."""
-    global _INSTALLED
-    if _INSTALLED or threading.current_thread() is not threading.main_thread():
-        return
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
-    if shell is None:
-        return
-    _INSTALLED = True
-
-    def after_cell(result) -> None:
-        if isinstance(getattr(result, "error_in_exec", None), KeyboardInterrupt):
-            stop_all()
-
-    shell.events.register("post_run_cell", after_cell)
-    kernel = getattr(shell, "kernel", None)
-    if kernel is not None and hasattr(kernel, "saved_sigint_handler"):
-        idle_handler = kernel.saved_sigint_handler  # what runs while no cell runs
-
-        def on_interrupt(signum, frame) -> None:
-            threading.Thread(target=stop_all, daemon=True).start()  # never join in a handler
-            if callable(idle_handler):
-                idle_handler(signum, frame)
-
-        # ipykernel puts this handler back after each cell, so it is the idle-time handler
-        kernel.saved_sigint_handler = on_interrupt
-        if signal.getsignal(signal.SIGINT) is idle_handler:
-            signal.signal(signal.SIGINT, on_interrupt)
-
-
-def measure_latency(trainer: Trainer, *, num_events: int = 40, pause: float = 0.01) -> dict:
-    """How long the kernel's thread waits while ``trainer`` trains in the background.
-
-    Stands in for a widget event: the calling thread asks to wake up after ``pause`` seconds,
-    ``num_events`` times, while training runs; its extra delay is the time it waited for the
-    GIL. Also times single steps: a loop that yields to the kernel only between steps would
-    make an event wait up to one step (plus a redraw). Returns seconds:
-    {"thread_median", "thread_max", "step_median", "step_max"}.
-    """
-    if not isinstance(trainer, Trainer):
-        raise TypeError(f"trainer must be a Trainer; got {trainer!r:.80} "
-                        f"({type(trainer).__name__})")
-    num_events = check_int("num_events", num_events, low=1)
-    pause = check_positive_number("pause", pause)
-    trainer.start(num_epochs=1000)
-    late = []
-    try:
-        for _ in range(num_events):
-            start = time.perf_counter()
-            time.sleep(pause)
-            late.append(time.perf_counter() - start - pause)
-    finally:
-        trainer.pause()
-    durations = []
-    for _ in range(num_events):
-        start = time.perf_counter()
-        trainer.step()
-        durations.append(time.perf_counter() - start)
-    return {"thread_median": float(np.median(late)), "thread_max": float(np.max(late)),
-            "step_median": float(np.median(durations)), "step_max": float(np.max(durations))}
+def stop_all(timeout: float = 2.0) -> bool:
+    """Stop every trainer; True when no training thread is left."""
+    with _REGISTRY:
+        trainers = list(_TRAINERS)
+    return all([trainer.stop(timeout) for trainer in trainers])

@@ -12,7 +12,9 @@ Every panel of the course follows one contract, in three functions:
    makes every artist that will change with ``animated=True``; ``artists`` keeps them by name;
 3. ``draw(artists, state)``: updates only animated artists (``line.set_data``,
    ``text.set_text``), and may add or remove animated ones. Axes limits may change too: the
-   panel then draws the background again.
+   panel then draws the background again. A panel whose still parts change with a control (the
+   contours of another landscape) says so in ``state["background"]``, a hashable value that
+   names what they show; they may change only with it.
 
 ``Panel(controls, compute, make_figure, draw)`` runs it: after a slider move it computes the
 state, draws, and shows a frame made by blitting (``helpers.kit.blit``: a stored background plus
@@ -211,14 +213,14 @@ class Panel(widgets.VBox):
         """Draw ``state`` into the figure, send the new frame, and show its message."""
         self.state = state
         self.draw(self.artists, state)
-        self.image.value = self.frames.png(full=full)
+        self.image.value = self.frames.png(full=full, key=state.get("background"))
         self.message.value = message_html(state.get("message", ""), state.get("level", "info"))
 
     def _on_change(self, change) -> None:
         if self._held:
             self._stale = True
             return
-        loop = _running_loop()
+        loop = running_loop()
         if loop is None:
             self.refresh()
         elif not self._scheduled:  # coalesce: the frame reads the newest values when it runs
@@ -251,7 +253,7 @@ class Panel(widgets.VBox):
         return html.unescape(text[text.find(">") + 1 : text.rfind("</div>")])
 
 
-def _running_loop():
+def running_loop():
     """The event loop running this code (a kernel's), or None in a plain script or test."""
     try:
         return asyncio.get_running_loop()

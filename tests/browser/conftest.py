@@ -4,9 +4,11 @@
   the PATH, else ``/usr/bin/chromium``. None found (or no Python Playwright): the tests are
   skipped with a one-line reason, unless ``REQUIRE_BROWSER=1`` (set in CI) makes that a failure.
   A notebook a scenario needs that does not exist is handled the same way.
-- The server serves a temporary COPY of ``notebooks/`` (the stored notebooks are never touched;
-  ``BROWSER_TEST_NOTEBOOKS=/some/folder`` serves another folder, for developing this test). It
-  is stopped after the last test whatever happens, kernels included.
+- The server serves a temporary folder that links to the repository (``helpers/`` ...) and holds
+  the scenario notebooks the tests write: a few cells that build what a learner uses (a panel,
+  the Train button, the drawing pad) with the course's own functions, nothing else, so that a
+  scenario does not re-run a whole notebook nbval already ran. It is stopped after the last test
+  whatever happens, kernels included.
 - JupyterLab is loaded once in one page (``LabBrowser``); each test opens its notebooks in it
   (``lab`` fixture), and afterwards they are closed and their kernels shut down. After a failed
   test the page is saved as a screenshot, the browser console as a text file, and the page is
@@ -53,6 +55,7 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1400, "height": 1000}
 # Top-level entries of the repository NOT linked into the served folder.
 _NOT_SERVED = {"notebooks", ".git", ".venv", "test-artifacts", "build", "dist"}
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
 def browser_required() -> bool:
@@ -82,17 +85,6 @@ def find_browser() -> tuple[str | None, str]:
     if os.access("/usr/bin/chromium", os.X_OK):
         return "/usr/bin/chromium", ""
     return None, f"no Chromium or Chrome found ({', '.join(BROWSER_NAMES)}): {how}"
-
-
-def notebooks_dir() -> Path:
-    return Path(os.environ.get("BROWSER_TEST_NOTEBOOKS") or REPO / "notebooks").resolve()
-
-
-def pytest_generate_tests(metafunc):
-    """``notebook_name``: one test per notebook in the folder (by file name, for readable ids)."""
-    if "notebook_name" in metafunc.fixturenames:
-        names = sorted(path.name for path in notebooks_dir().glob("*.ipynb"))
-        metafunc.parametrize("notebook_name", names or [None], ids=names or ["no-notebooks"])
 
 
 def pytest_runtest_makereport(item, call):
@@ -125,12 +117,11 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="session")
 def lab_server(chromium_path, artifacts):
-    """A JupyterLab server serving a temporary copy of the notebooks (module-wide)."""
+    """A JupyterLab server on a temporary folder for the scenario notebooks (session-wide)."""
     work = Path(tempfile.mkdtemp(prefix="browser-test-"))
     root = work / "course"
-    shutil.copytree(notebooks_dir(), root / "notebooks",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    for entry in REPO.iterdir():  # ../helpers, ../solutions ... resolve as in the repository
+    (root / "scenarios").mkdir(parents=True)
+    for entry in REPO.iterdir():  # helpers, solutions ... resolve as in the repository
         if entry.name not in _NOT_SERVED and not entry.name.startswith("."):
             (root / entry.name).symlink_to(entry)
     server = LabServer(root, work / "jupyter", artifacts / "jupyter-server.log")
@@ -221,40 +212,36 @@ def lab_browser(lab_server, browser_context):
     return LabBrowser(browser_context, lab_server)
 
 
-@pytest.fixture(scope="session")
-def ran_clean() -> dict[str, str]:
-    """Notebook name -> the test that opened it, ran all its cells and found nothing broken."""
-    return {}
-
-
 class Lab:
-    """``lab(name) -> NotebookPage``: opens a notebook in JupyterLab for one test.
+    """``lab(name, cells) -> NotebookPage``: writes a scenario notebook of ``cells`` (code, as
+    strings) into the served folder, opens it in JupyterLab and runs it (Restart Kernel and Run
+    All Cells), for one test."""
 
-    ``lab.ran_clean`` (shared by the whole session) names the notebooks already run cleanly.
-    """
-
-    def __init__(self, request, lab_browser, artifacts, timing, ran_clean):
+    def __init__(self, request, lab_browser, artifacts, timing):
         self.browser = lab_browser
         self.artifacts = artifacts
         self.timing = timing
-        self.ran_clean = ran_clean
         self.test_name = request.node.name
         self.prefix = re.sub(r"[^\w.-]+", "-", self.test_name.removeprefix("test_")).strip("-")
         self.pages: list[NotebookPage] = []
         lab_browser.console.clear()
 
-    def __call__(self, name: str | None) -> NotebookPage:
-        if name is None:
-            skip_or_fail(f"no notebooks in {notebooks_dir()}")
-        if not (notebooks_dir() / name).is_file():
-            skip_or_fail(f"{name} does not exist yet in {notebooks_dir()}")
+    def __call__(self, name: str, cells: list[str], run_timeout: float = 120) -> NotebookPage:
+        import nbformat
+
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+        nb.metadata["kernelspec"] = KERNELSPEC
+        nbformat.write(nb, self.browser.server.root_dir / "scenarios" / f"{name}.ipynb")
         page, boot_seconds = self.browser.page()
         if boot_seconds is not None:
             self.timing("page load", boot_seconds)
-        notebook = NotebookPage(page, self.browser.server, f"notebooks/{name}", self.artifacts,
-                                self.timing, self.prefix)
+        notebook = NotebookPage(page, self.browser.server, f"scenarios/{name}.ipynb",
+                                self.artifacts, self.timing, self.prefix)
         self.pages.append(notebook)
         notebook.open()
+        state = notebook.run_all(timeout=run_timeout)
+        problems = notebook.problems(state)
+        assert not problems, f"{notebook.path}:\n  " + "\n  ".join(problems)
         return notebook
 
     def close(self, failed: bool) -> None:
@@ -267,9 +254,9 @@ class Lab:
 
 
 @pytest.fixture
-def lab(request, lab_browser, artifacts, timing, ran_clean):
+def lab(request, lab_browser, artifacts, timing):
     """A ``Lab`` for this test; afterwards its notebooks are closed and their kernels stopped."""
-    lab = Lab(request, lab_browser, artifacts, timing, ran_clean)
+    lab = Lab(request, lab_browser, artifacts, timing)
     try:
         yield lab
     finally:

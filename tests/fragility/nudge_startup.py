@@ -9,7 +9,9 @@ output that changes under so small a change depends on rounding, as it would on 
 - every positive MNIST pixel that ``load_mnist`` returns (float32 steps; zeros stay zero);
 - every initial weight of every ``Linear`` layer;
 - the data of every ``LeastSquares`` regression problem (its X and y, before w* is solved);
-- the per-example slopes of every ``DoubleWell``.
+- the per-example slopes of every ``DoubleWell``;
+- the parameters a and b of every ``Rosenbrock`` valley (GD at an unstable step there is the
+  course's chaotic run: a one-ulp change of the valley moves it as a change of its start would).
 
 Without HELPERS_NUDGE this file does nothing.
 """
@@ -68,3 +70,12 @@ if _direction in ("up", "down"):
         self.c = _nudged(self.c)
 
     helpers.objectives.DoubleWell.__init__ = _double_well
+
+    _rosenbrock_init = helpers.objectives.Rosenbrock.__init__
+
+    def _rosenbrock(self, *args, **kwargs):
+        _rosenbrock_init(self, *args, **kwargs)
+        self.a, self.b = float(_nudged(self.a)), float(_nudged(self.b))
+        self.x_min = np.array([self.a, self.a**2])
+
+    helpers.objectives.Rosenbrock.__init__ = _rosenbrock

@@ -2,7 +2,7 @@
 
 Needs torch, which the course never installs; run it in a throwaway venv (README.md here):
 
-    /tmp/torchvenv/bin/python tests/golden/make_torch_golden.py
+    /tmp/torchenv/bin/python tests/golden/make_torch_golden.py
 
 numpy draws every input from fixed seeds; torch only computes the answers, all in float64. This
 script does not import helpers, so the file holds PyTorch's answers and nothing of ours. The
@@ -17,8 +17,6 @@ small (every stored array costs a few hundred bytes of zip and .npy headers).
   optimizer/<id>/  inputs start, h, c (see golden_cases.gradient);
                    answer params: (len(CHECKPOINTS), n), all parameters after each checkpoint step
   schedule/<id>/   the same as optimizer/, plus lrs: (NUM_STEPS + 1,) the lr after t steps
-  hvp/<id>/        inputs X, y, params (as mlp/), v (a unit direction, laid out as params);
-                   answers loss, grads and hvp (H v, laid out as params)
 """
 
 from __future__ import annotations
@@ -38,38 +36,19 @@ from torch import nn
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "torch_golden.npz"
-COMMAND = "/tmp/torchvenv/bin/python tests/golden/make_torch_golden.py"
+COMMAND = "/tmp/torchenv/bin/python tests/golden/make_torch_golden.py"
 
 # helpers' names -> PyTorch's. A new optimizer or schedule whose torch name differs goes here
 # (e.g. "AdaGrad": "Adagrad"); hyperparameters must have torch's names already.
-TORCH_OPTIMIZERS = {"SGD": "SGD", "RMSProp": "RMSprop", "Adam": "Adam", "AdaGrad": "Adagrad",
-                    "AdamW": "AdamW"}
+TORCH_OPTIMIZERS = {"SGD": "SGD", "RMSProp": "RMSprop", "Adam": "Adam", "AdamW": "AdamW"}
 TORCH_ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
 TORCH_LOSSES = {"MSELoss": nn.MSELoss, "SoftmaxCrossEntropy": nn.CrossEntropyLoss}
-
-
-def _warmup(S, opt, kw):
-    # LinearWarmup(warmup_steps, start_factor) is LinearLR(start_factor, end_factor=1,
-    # total_iters=warmup_steps); start_factor is passed only if the case sets it, so the
-    # default case checks that both defaults are 1/3
-    extra = {"start_factor": kw["start_factor"]} if "start_factor" in kw else {}
-    return S.LinearLR(opt, total_iters=kw["warmup_steps"], **extra)
-
-
-def _warmup_cosine(S, opt, kw):
-    w = kw["warmup_steps"]
-    cosine = S.CosineAnnealingLR(opt, T_max=kw["total_steps"] - w,
-                                 **{k: kw[k] for k in ("eta_min",) if k in kw})
-    return S.SequentialLR(opt, [_warmup(S, opt, kw), cosine], milestones=[w])
 
 
 # helpers' schedule class -> a function (torch.optim.lr_scheduler, optimizer, kwargs) -> scheduler
 TORCH_SCHEDULES = {
     "StepLR": lambda S, opt, kw: S.StepLR(opt, **kw),
-    "ExponentialLR": lambda S, opt, kw: S.ExponentialLR(opt, **kw),
     "CosineAnnealingLR": lambda S, opt, kw: S.CosineAnnealingLR(opt, **kw),
-    "LinearWarmup": _warmup,
-    "WarmupCosine": _warmup_cosine,
 }
 
 
@@ -183,36 +162,7 @@ def schedule_case(case: dict, rng: np.random.Generator) -> dict[str, np.ndarray]
                           lambda opt: build(torch.optim.lr_scheduler, opt, case["kwargs"]))
 
 
-def hvp_case(case: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """The loss, its gradient and H v for a random unit direction v, by double backward."""
-    data = mlp_case(case, rng)  # inputs X, y, params drawn as for an mlp case
-    sizes = case["sizes"]
-    shapes = [s for n_in, n_out in zip(sizes[:-1], sizes[1:]) for s in ((n_in, n_out), (n_out,))]
-    v = rng.standard_normal(data["params"].size)
-    v /= np.linalg.norm(v)
-    w = t64(data["params"], requires_grad=True)
-    parts, i = [], 0
-    for shape in shapes:
-        size = int(np.prod(shape))
-        parts.append(w[i:i + size].reshape(shape))
-        i += size
-    h = t64(data["X"])
-    activation = TORCH_ACTIVATIONS[case["activation"]]()
-    for k in range(0, len(parts), 2):
-        h = h @ parts[k] + parts[k + 1]  # helpers' layout: X W + b, W of shape (n_in, n_out)
-        if k + 2 < len(parts):
-            h = activation(h)
-    y = data["y"]
-    y_torch = torch.from_numpy(y) if case["loss"] == "SoftmaxCrossEntropy" else t64(y)
-    loss = TORCH_LOSSES[case["loss"]]()(h, y_torch)
-    (grad,) = torch.autograd.grad(loss, w, create_graph=True)
-    (hv,) = torch.autograd.grad(grad @ t64(v), w)  # H v = d(grad . v)/dw
-    return {"X": data["X"], "y": y, "params": data["params"], "v": v,
-            "loss": np.array(loss.item()), "grads": grad.detach().numpy(), "hvp": hv.numpy()}
-
-
-MAKERS = {"mlp": mlp_case, "optimizer": optimizer_case, "schedule": schedule_case,
-          "hvp": hvp_case}
+MAKERS = {"mlp": mlp_case, "optimizer": optimizer_case, "schedule": schedule_case}
 
 
 def main() -> None:
