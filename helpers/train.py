@@ -127,7 +127,7 @@ def train(model, loss_fn, optimizer, X, y, *, batch_size: int | None = None, num
                 history.epoch_loss.append(loss_sum / epoch_seen)
                 history.epoch_acc.append(n_correct / epoch_seen if classify else math.nan)
                 if X_val is not None:
-                    val_loss, val_acc = _evaluate(model, X_val, y_val, loss_fn)
+                    val_loss, val_acc = evaluate(model, X_val, y_val, loss_fn)
                     history.val_loss.append(val_loss)
                     history.val_acc.append(val_acc)
                 history.wall_time.append(time.perf_counter() - start)
@@ -210,16 +210,12 @@ def evaluate(model, X, y, loss_fn=None) -> tuple[float, float]:
     if loss_fn is None:
         loss_fn = SoftmaxCrossEntropy() if np.ndim(y) == 1 else MSELoss()
     X, y = check_data(model, loss_fn, X, y)
-    with np.errstate(all="ignore"):
-        return _evaluate(model, X, y, loss_fn)
-
-
-def _evaluate(model, X, y, loss_fn):
     was_training = model.training
     model.eval()  # dropout off while scoring
-    y_hat = model.forward(X)
+    with np.errstate(all="ignore"):
+        y_hat = model.forward(X)
+        loss = loss_fn.forward(y_hat, y)
     model.train(was_training)
-    loss = loss_fn.forward(y_hat, y)
     if isinstance(loss_fn, SoftmaxCrossEntropy):
         return loss, float(np.mean(y_hat.argmax(axis=1) == y))
     return loss, math.nan

@@ -8,6 +8,7 @@ and answered in the ledger at the end of the core track.
   that no prediction is answered before the learner makes it.
 - The ledger at the end of notebook 08 gives the verdict of every claim the index lists, with
   the same link.
+- No claim is measured in two places.
 """
 
 from __future__ import annotations
@@ -108,3 +109,8 @@ def test_the_ledger_gives_a_verdict_for_every_claim():
     for letter, quote, _, _, rest in ledger_rows():
         verdict = rest.strip().strip("|").strip()
         assert len(verdict) > 10, f"no verdict for text {letter}'s {quote!r}"
+
+
+def test_no_claim_is_measured_in_two_places():
+    quotes = [(letter, quote) for letter, quote, _, _ in boxes()]
+    assert len(quotes) == len(set(quotes)), sorted(q for q in quotes if quotes.count(q) > 1)

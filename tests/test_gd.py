@@ -85,7 +85,7 @@ def test_a_converged_run_says_when_and_stops_at_a_fixed_point():
 
 def test_a_diverged_run_stops_without_warnings_and_blames_the_learning_rate():
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", RuntimeWarning)
         trajectory = run_gd(Parabola(), 1.0, 3.0, 1000)
     assert trajectory.diverged_at == 1  # x_1 = −5: loss 25, past 10 × the start's 1
     assert trajectory.num_steps == 0 and np.isfinite(trajectory.losses).all()

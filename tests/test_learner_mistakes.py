@@ -111,7 +111,7 @@ def test_inputs_of_1e300_are_blamed_not_the_weights_or_the_learning_rate():
     for dtype in (np.float32, np.float64):
         model = mlp([3, 8, 2], dtype=dtype)
         with warnings.catch_warnings():
-            warnings.simplefilter("error")  # no overflow warning before the message
+            warnings.simplefilter("error", RuntimeWarning)  # no overflow warning before the message
             text = message(ValueError, train, model, SoftmaxCrossEntropy(),
                            SGD(model.parameters(), lr=0.1), X, y, progress=False)
         assert text.startswith("X holds values up to 1e+300 in size")
@@ -198,7 +198,7 @@ def test_run_gd_for_a_trillion_steps_is_refused_at_once():
 def test_a_learning_rate_far_too_large_ends_in_a_sentence_not_warnings(digits):
     X, y = digits
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", RuntimeWarning)
         history = train_mnist(X, y, lr=1e3, batch_size=20)
     assert history.status in ("blew_up", "diverged")
     assert history.message.endswith("The learning rate 1000 is too large for this model; try "

@@ -190,7 +190,7 @@ def test_lr_10_on_mnist_blows_up_and_says_so_without_warnings(digits):
     X, y = digits
     model = mlp([784, 32, 10])
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", RuntimeWarning)
         history = train(model, SoftmaxCrossEntropy(), SGD(model.parameters(), lr=10), X, y,
                         batch_size=32, num_epochs=2, progress=False)
     assert history.status == "blew_up" and history.num_steps < 10

@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from helpers.topics.momentum import best_pair
+
 from . import Mistake, as_number, exercise, log_uniform, read_step_count, run_cases
 
 
@@ -118,17 +120,12 @@ HEAVY_BALL_MISTAKES = {
 }
 
 
-def _best_pair(kappa):
-    root = math.sqrt(kappa)  # (lr*, β*) for λ_min = 1
-    return 4.0 / (1.0 + root) ** 2, ((root - 1) / (root + 1)) ** 2
-
-
 def _heavy_ball_cases(rng):
     kappa = log_uniform(rng, 2, 50)
     mu = float(rng.uniform(0.3, 0.9))
     random = (kappa, float(rng.uniform(0.3, 0.9)) * 2 * (1 + mu) / kappa, mu, 1e-6, 2000)
     exact = _heavy_ball(10.0, 0.03, 0.5, 1e-6, 2000)  # the first case's count
-    return [(10.0, 0.03, 0.5, 1e-6, 2000), random, (25.0, *_best_pair(25.0), 1e-6, 2000),
+    return [(10.0, 0.03, 0.5, 1e-6, 2000), random, (25.0, *best_pair(1.0, 25.0), 1e-6, 2000),
             (25.0, 2 / 26, 0.0, 1e-6, 2000),  # momentum 0 is GD, at its best lr
             (10.0, 0.1, 0.5, 2.0, 100),  # the start (length √2) is within tol already
             (10.0, 0.1, 0.5, math.hypot(1.0, 1.0), 100),  # exactly on the boundary |x| = tol
@@ -156,7 +153,7 @@ def _check_heavy_ball_steps(fn):
     run_cases(fn, _heavy_ball_cases(np.random.default_rng()), answer=_heavy_ball,
               read=lambda out, where, case: read_step_count(out, where),
               label=_heavy_ball_label, mistakes=HEAVY_BALL_MISTAKES, pointer=_heavy_ball_pointer)
-    momentum = _heavy_ball(100.0, *_best_pair(100.0), 1e-6, 5000)
+    momentum = _heavy_ball(100.0, *best_pair(1.0, 100.0), 1e-6, 5000)
     plain = _heavy_ball(100.0, 2 / 101, 0.0, 1e-6, 5000)
     return True, (f"at κ = 100, (lr*, β*) needs {momentum:.0f} steps and plain GD at its best lr "
                   f"{plain:.0f}: {plain / momentum:.1f} times fewer (√κ = 10).")

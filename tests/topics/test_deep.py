@@ -213,7 +213,7 @@ def test_momentum_makes_l2_decay_pull_about_lr_lambda_over_1_minus_beta():
 @pytest.fixture(scope="module")
 def panel(batch):
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a learner never sees an overflow warning
+        warnings.simplefilter("error", RuntimeWarning)  # a learner never sees an overflow warning
         return deep.depth_scale_panel(*batch)
 
 
@@ -223,7 +223,7 @@ def panel(batch):
 def test_every_control_at_its_extremes_gives_a_picture_and_a_plain_message(panel, name, value):
     for other in ([0.01, 1.0] if name != "init" else ["he"]):
         with warnings.catch_warnings():
-            warnings.simplefilter("error")
+            warnings.simplefilter("error", RuntimeWarning)
             set_controls(panel, **{name: value, "init": other} if name != "init"
                          else {name: value, "depth": 20})
         assert panel.image.value[:4] == b"\x89PNG"

@@ -200,12 +200,11 @@ def test_each_batch_size_at_its_own_lr_the_full_batch_far_behind_the_small_ones_
     mean, spread = acc.mean(axis=1), np.ptp(acc, axis=1)
     assert abs(mean[0] - mean[1]) < max(spread[0], spread[1], 1.5)  # B = 1 and 10: a tie
     assert mean[1] - mean[2] > 2 and mean[2] - mean[3] > 8 and mean[0] - mean[3] > 15
-    per_example = np.array([np.nanmedian(study["seconds"][i, j]) for i, j in
-                            enumerate(study["best"])]) / study["examples"]
-    assert per_example[0] > 5 * per_example[2]  # falls steeply up to B = 100 ...
-    assert 0.4 < per_example[3] / per_example[2] < 2.5  # ... then flattens
-    per_update = per_example * np.array(study["batch_sizes"])
-    assert per_update[3] > 10 * per_update[0]  # a full-batch update costs the most
+    # Seconds are measured, not asserted (benchmarks/ has the speed measurements); only what no
+    # busy machine can turn round: an update on 1,000 digits costs more than one on a single one.
+    seconds = np.array([np.nanmedian(study["seconds"][i, j]) for i, j in enumerate(study["best"])])
+    per_update = seconds / np.array(study["updates"])
+    assert per_update[3] > 3 * per_update[0]
 
 
 @pytest.mark.slow

@@ -247,7 +247,10 @@ def panel(digits):
     return steering.steering_panel(trainer, num_epochs=1)
 
 
-def test_the_buttons_start_pause_and_stop_the_run_and_the_message_says_so(panel):
+def test_the_buttons_start_pause_and_stop_the_run_and_the_message_says_so(digits):
+    trainer = _trainer(digits)
+    trainer.run(30)
+    panel = steering.steering_panel(trainer, num_epochs=10_000)  # cannot finish before Pause
     buttons = panel.buttons
     buttons["Start"].click()
     assert panel.message_text.startswith("running · step")
