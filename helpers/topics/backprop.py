@@ -124,6 +124,9 @@ LABEL_OFFSET = {("x", "z"): (0.0, -0.55), ("z", "h"): (0.0, -0.55), ("h", "y_hat
                 ("b2", "y_hat"): (0.7, 0.0)}  # where each edge's gradient is written
 
 
+GRAD_NAMES = {"y_hat": "ŷ"}  # how a node is written in its gradient's label
+
+
 def _number(value: float) -> str:
     return f"{value:.3f}".replace("-", "−")
 
@@ -161,8 +164,9 @@ def graph_artists(ax, *, animated: bool = False) -> dict:
         if (source, target) in LABEL_OFFSET:
             dx, dy = LABEL_OFFSET[(source, target)]
             mid = ((start[0] + end[0]) / 2 + dx, (start[1] + end[1]) / 2 + dy)
-            artists["grads"][source] = ax.text(*mid, "", ha="center", va="center", fontsize=10,
-                                               color=COLORS["sgd"], family="monospace",
+            style = {"ha": "center", "fontsize": 10, "color": COLORS["sgd"], "family": "monospace"}
+            ax.text(*mid, f"∂L/∂{GRAD_NAMES.get(source, source)} =", va="bottom", **style)
+            artists["grads"][source] = ax.text(mid[0], mid[1] - 0.04, "", va="top", **style,
                                                animated=animated)
     ax.set_title("forward: values in the boxes (black)   ·   backward: ∂L/∂(node) on each edge "
                  "(orange)", fontsize=12)
@@ -175,9 +179,8 @@ def draw_graph(artists, state) -> None:
     """Write the numbers of a ``graph_state`` into the graph's texts."""
     for node, text in artists["values"].items():
         text.set_text(_format(state["values"][node]))
-    names = {"y_hat": "ŷ"}
     for node, text in artists["grads"].items():
-        text.set_text(f"∂L/∂{names.get(node, node)} =\n{_format(state['grads'][node])}")
+        text.set_text(_format(state["grads"][node]))
     x1, dz1 = float(state["values"]["x"][0, 0]), float(state["grads"]["z"][0, 0])
     line = (f"w = W1[0,0] = {_number(state['w'])}:  ∂L/∂w = x₁ · ∂L/∂z₁ = {_number(x1)} × "
             f"{_number(dz1)} = {_number(state['dw'])}")
@@ -225,8 +228,16 @@ def _graph_compute(x1, w, lr) -> dict:
             "lr lowers it.", "level": "warn"}
 
 
+FIXED = ("b1", "W2", "b2", "y")  # no slider moves these values: the panel's background shows them
+
+
 def _graph_figure():
     fig = Figure(figsize=FIGSIZE)
     ax = fig.add_subplot()
     fig.subplots_adjust(left=0.01, right=0.99, top=0.92, bottom=0.02)
-    return fig, graph_artists(ax, animated=True)
+    artists = graph_artists(ax, animated=True)
+    for node in FIXED:  # written once, drawn with the background: fewer texts in each frame
+        text = artists["values"].pop(node)
+        text.set_animated(False)
+        text.set_text(_format(EXAMPLE[node]))
+    return fig, artists

@@ -201,5 +201,6 @@ def test_bias_gradients_kept_as_rows_are_told_their_shape():
 def test_the_static_graph_writes_the_numbers_the_panel_writes():
     ax = backprop.plot_graph(backprop.graph_state(x1=1.0, w=0.1, lr=0.5))
     texts = [text.get_text() for text in ax.texts]
-    assert "[−0.700, −0.600]" in texts and "∂L/∂W1 =\n[−0.077, 0.095]\n[0.154, −0.190]" in texts
+    assert "[−0.700, −0.600]" in texts and "∂L/∂W1 =" in texts
+    assert "[−0.077, 0.095]\n[0.154, −0.190]" in texts
     assert any("all nine parameters: L 0.120 → 0.021" in text for text in texts)
