@@ -131,6 +131,12 @@ def _number(value: float) -> str:
     return f"{value:.3f}".replace("-", "−")
 
 
+def _significant(value: float) -> str:
+    """3 decimals, or 3 significant digits when smaller than 0.01 (0.000312, not 0.000): the
+    numbers of a product, so that it still reads true."""
+    return _number(value) if value == 0 or abs(value) >= 0.01 else f"{value:.3g}".replace("-", "−")
+
+
 def _format(value) -> str:
     """0.153, [0.332, 0.354], or one line per matrix row."""
     array = np.atleast_2d(np.asarray(value, dtype=float))
@@ -182,8 +188,9 @@ def draw_graph(artists, state) -> None:
     for node, text in artists["grads"].items():
         text.set_text(_format(state["grads"][node]))
     x1, dz1 = float(state["values"]["x"][0, 0]), float(state["grads"]["z"][0, 0])
+    factor = _significant(dz1) if dz1 >= 0 else f"({_significant(dz1)})"  # 2 × (−0.1)
     line = (f"w = W1[0,0] = {_number(state['w'])}:  ∂L/∂w = x₁ · ∂L/∂z₁ = {_number(x1)} × "
-            f"{_number(dz1)} = {_number(state['dw'])}")
+            f"{factor} = {_significant(state['dw'])}")
     if state["lr"] > 0:
         line += (f"\none SGD step, lr = {state['lr']:g}:  all nine parameters: L "
                  f"{_number(state['L'])} → {_number(state['L_all'])};   w alone "

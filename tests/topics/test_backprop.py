@@ -3,6 +3,7 @@ exercise."""
 
 import itertools
 import math
+import re
 
 import numpy as np
 import pytest
@@ -204,3 +205,15 @@ def test_the_static_graph_writes_the_numbers_the_panel_writes():
     assert "[−0.700, −0.600]" in texts and "∂L/∂W1 =" in texts
     assert "[−0.077, 0.095]\n[0.154, −0.190]" in texts
     assert any("all nine parameters: L 0.120 → 0.021" in text for text in texts)
+
+
+
+@pytest.mark.parametrize("x1, w", [(3.0, 2.0), (-3.0, -2.0), (1.0, 0.1), (0.0, 0.1)])
+def test_the_product_under_the_graph_reads_true_at_the_slider_ends(x1, w):
+    # x₁ × ∂L/∂z₁ = ∂L/∂w as printed; at the ends ∂L/∂z₁ is tiny (3.000 × 0.000 = 0.001 is false)
+    ax = backprop.plot_graph(backprop.graph_state(x1=x1, w=w, lr=0.5))
+    line = next(text.get_text() for text in ax.texts if text.get_text().startswith("w = "))
+    number = r"\(?(−?[0-9.]+)\)?"
+    found = re.search(rf"∂L/∂z₁ = {number} × {number} = {number}", line)
+    a, b, c = (float(group.replace("−", "-")) for group in found.groups())
+    assert a * b == pytest.approx(c, rel=0.01, abs=1e-6), line
